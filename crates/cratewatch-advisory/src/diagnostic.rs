@@ -1,0 +1,109 @@
+//! Findings about advisory files: data, not errors.
+
+use std::fmt;
+
+/// A problem found in an advisory (or in an advisory database's layout).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The stable code of the problem.
+    pub code: Code,
+    /// Whether the advisory could still be loaded.
+    pub severity: DiagnosticSeverity,
+    /// The 1-based line in the file, where known.
+    pub line: Option<u32>,
+    /// A lowercase sentence naming the problem.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// An error: the advisory is not loaded.
+    pub fn error(code: Code, line: Option<u32>, message: impl Into<String>) -> Self {
+        Diagnostic { code, severity: DiagnosticSeverity::Error, line, message: message.into() }
+    }
+
+    /// A warning: the advisory is loaded, but something should be fixed.
+    pub fn warning(code: Code, line: Option<u32>, message: impl Into<String>) -> Self {
+        Diagnostic { code, severity: DiagnosticSeverity::Warning, line, message: message.into() }
+    }
+}
+
+/// Whether a diagnostic prevented loading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DiagnosticSeverity {
+    /// The advisory is loaded despite it.
+    Warning,
+    /// The advisory is skipped.
+    Error,
+}
+
+impl DiagnosticSeverity {
+    /// `warning` or `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiagnosticSeverity::Warning => "warning",
+            DiagnosticSeverity::Error => "error",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident => $name:literal: $doc:literal,)*) => {
+        /// Stable, kebab-case diagnostic codes. New codes may be added; existing ones never change.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
+        pub enum Code {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Code {
+            /// Every code, for documentation and tests.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code with the given kebab-case name.
+            pub fn parse(name: &str) -> Option<Code> {
+                Code::ALL.iter().copied().find(|c| c.as_str() == name)
+            }
+
+            /// The kebab-case name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    MissingFrontMatter => "missing-front-matter": "The file does not start with a ```` ```toml ```` block.",
+    UnterminatedFrontMatter => "unterminated-front-matter": "The TOML block is never closed.",
+    MissingTitle => "missing-title": "No `# ` heading follows the front matter.",
+    MissingDescription => "missing-description": "The title is not followed by a description.",
+    TomlSyntax => "toml-syntax": "The front matter is not valid TOML.",
+    MissingField => "missing-field": "A mandatory field or table is absent.",
+    WrongType => "wrong-type": "A field has the wrong TOML type.",
+    UnknownField => "unknown-field": "A field the format does not define (ignored).",
+    InvalidId => "invalid-id": "An advisory, alias or related id is malformed.",
+    InvalidDate => "invalid-date": "A date is not a valid YYYY-MM-DD date.",
+    InvalidPackage => "invalid-package": "The package name is not a valid crate name.",
+    InvalidVersionReq => "invalid-version-req": "A version requirement does not parse.",
+    InvalidVersions => "invalid-versions": "Version requirements overlap or use unsupported operators.",
+    InvalidCvss => "invalid-cvss": "The CVSS vector does not parse.",
+    UnknownOs => "unknown-os": "An `[affected] os` value is not a known target OS.",
+    UnknownArch => "unknown-arch": "An `[affected] arch` value is not a known target architecture.",
+    InvalidUrl => "invalid-url": "A URL is not an absolute http(s) URL.",
+    InvalidLicense => "invalid-license": "The licence is not CC0-1.0 or CC-BY-4.0.",
+    UnknownCategory => "unknown-category": "A category RustSec does not define (kept).",
+    UnknownInformational => "unknown-informational": "An informational kind RustSec does not define (kept, never warned).",
+    IdMismatch => "id-mismatch": "The file name does not match the advisory id.",
+    PackageMismatch => "package-mismatch": "The directory name does not match the package.",
+    DuplicateId => "duplicate-id": "Two files carry the same advisory id; the second is skipped.",
+    UnreadableFile => "unreadable-file": "The file cannot be read or is not UTF-8.",
+    UnexpectedFile => "unexpected-file": "A file in an advisory directory that is not an advisory.",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

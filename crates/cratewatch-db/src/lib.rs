@@ -1,0 +1,43 @@
+#![doc = include_str!("../README.md")]
+
+mod codec;
+mod compiled;
+mod fingerprint;
+mod load;
+
+use std::path::PathBuf;
+
+pub use crate::compiled::{CacheStatus, CompiledDb};
+pub use crate::load::{Database, FileDiagnostic};
+
+/// Why an advisory database could not be opened at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The path cannot be read.
+    #[error("cannot read advisory database {path}: {source}")]
+    Open {
+        /// The path that failed.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The path is a file.
+    #[error("advisory database {path} is not a directory")]
+    NotADirectory {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// Neither `crates/` nor `rust/` exists under the path.
+    #[error("{path} is not a RustSec advisory database (no crates/ or rust/ directory)")]
+    NotADatabase {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The cache was damaged while in use.
+    #[error("the compiled cache of advisory database {path} is damaged; run again to rebuild it")]
+    CorruptCache {
+        /// The advisory tree whose cache is damaged.
+        path: PathBuf,
+    },
+}

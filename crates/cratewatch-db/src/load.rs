@@ -1,0 +1,225 @@
+//! Walking an advisory database directory and parsing every advisory in it.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use cratewatch_advisory::{Advisory, Code, Collection, Diagnostic, DiagnosticSeverity, parse_advisory};
+
+use crate::Error;
+use crate::fingerprint::{Fingerprint, Stamp};
+
+/// A diagnostic about one file of the database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileDiagnostic {
+    /// The path relative to the database root, with `/` separators.
+    pub path: String,
+    /// What is wrong.
+    pub diagnostic: Diagnostic,
+}
+
+/// A fully loaded advisory database.
+#[derive(Clone, Debug)]
+pub struct Database {
+    root: PathBuf,
+    advisories: Vec<Advisory>,
+    diagnostics: Vec<FileDiagnostic>,
+    by_package: HashMap<String, Vec<usize>>,
+}
+
+/// One advisory file found by the walk.
+pub(crate) struct AdvisoryFile {
+    pub(crate) rel_path: String,
+    pub(crate) collection: Collection,
+    pub(crate) dir_name: String,
+}
+
+/// The result of walking the tree: the files to parse and the stamps that fingerprint the tree.
+pub(crate) struct Walk {
+    pub(crate) files: Vec<AdvisoryFile>,
+    pub(crate) fingerprint: Fingerprint,
+    pub(crate) diagnostics: Vec<FileDiagnostic>,
+}
+
+pub(crate) fn walk(root: &Path) -> Result<Walk, Error> {
+    let meta = fs::metadata(root).map_err(|source| Error::Open { path: root.to_owned(), source })?;
+    if !meta.is_dir() {
+        return Err(Error::NotADirectory { path: root.to_owned() });
+    }
+    let mut files = Vec::new();
+    let mut fingerprint = Fingerprint::default();
+    let mut diagnostics = Vec::new();
+    let mut found_collection = false;
+    for collection in [Collection::Crates, Collection::Rust] {
+        let top = collection.as_str();
+        let top_path = root.join(top);
+        let Ok(top_meta) = fs::metadata(&top_path) else {
+            fingerprint.push(top.to_owned(), Stamp::absent());
+            continue;
+        };
+        found_collection = true;
+        fingerprint.push(top.to_owned(), Stamp::of(&top_meta));
+        let entries = read_dir_sorted(&top_path)?;
+        for (dir_name, dir_path) in entries {
+            let Ok(dir_meta) = fs::metadata(&dir_path) else { continue };
+            if !dir_meta.is_dir() {
+                continue;
+            }
+            let rel_dir = format!("{top}/{dir_name}");
+            fingerprint.push(rel_dir.clone(), Stamp::of(&dir_meta));
+            for (file_name, file_path) in read_dir_sorted(&dir_path)? {
+                let rel_path = format!("{rel_dir}/{file_name}");
+                let Ok(file_meta) = fs::metadata(&file_path) else { continue };
+                if !file_meta.is_file() {
+                    continue;
+                }
+                if !file_name.ends_with(".md") {
+                    diagnostics.push(FileDiagnostic {
+                        path: rel_path,
+                        diagnostic: Diagnostic::warning(
+                            Code::UnexpectedFile,
+                            None,
+                            "not an advisory (advisory files end in .md); ignored",
+                        ),
+                    });
+                    continue;
+                }
+                fingerprint.push(rel_path.clone(), Stamp::of(&file_meta));
+                files.push(AdvisoryFile { rel_path, collection, dir_name: dir_name.clone() });
+            }
+        }
+    }
+    if !found_collection {
+        return Err(Error::NotADatabase { path: root.to_owned() });
+    }
+    Ok(Walk { files, fingerprint, diagnostics })
+}
+
+fn read_dir_sorted(dir: &Path) -> Result<Vec<(String, PathBuf)>, Error> {
+    let read = fs::read_dir(dir).map_err(|source| Error::Open { path: dir.to_owned(), source })?;
+    let mut entries: Vec<(String, PathBuf)> = read
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            (!name.starts_with('.')).then(|| (name, e.path()))
+        })
+        .collect();
+    entries.sort();
+    Ok(entries)
+}
+
+/// Parses the walked files on every core. Returns the advisories in walk order and all diagnostics.
+pub(crate) fn parse_files(root: &Path, files: &[AdvisoryFile]) -> (Vec<Advisory>, Vec<FileDiagnostic>) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = files.len().div_ceil(threads).max(1);
+    let results: Vec<(Vec<Advisory>, Vec<FileDiagnostic>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|f| parse_one(root, f)).fold(Default::default(), merge)))
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("advisory parser thread panicked")).collect()
+    });
+    let (mut advisories, mut diagnostics) = results.into_iter().fold(Default::default(), merge_all);
+    let mut seen = HashSet::new();
+    advisories.retain(|a: &Advisory| {
+        let fresh = seen.insert(a.id.as_str().to_owned());
+        if !fresh {
+            diagnostics.push(FileDiagnostic {
+                path: format!("{}/{}/{}.md", a.collection.as_str(), a.package, a.id),
+                diagnostic: Diagnostic::error(Code::DuplicateId, None, format!("advisory id `{}` appears twice", a.id)),
+            });
+        }
+        fresh
+    });
+    (advisories, diagnostics)
+}
+
+type Parsed = (Vec<Advisory>, Vec<FileDiagnostic>);
+
+fn merge(mut acc: Parsed, (advisory, diagnostics): (Option<Advisory>, Vec<FileDiagnostic>)) -> Parsed {
+    acc.0.extend(advisory);
+    acc.1.extend(diagnostics);
+    acc
+}
+
+fn merge_all(mut acc: Parsed, part: Parsed) -> Parsed {
+    acc.0.extend(part.0);
+    acc.1.extend(part.1);
+    acc
+}
+
+fn parse_one(root: &Path, file: &AdvisoryFile) -> (Option<Advisory>, Vec<FileDiagnostic>) {
+    let at = |diagnostic| FileDiagnostic { path: file.rel_path.clone(), diagnostic };
+    let text = match fs::read(root.join(&file.rel_path)).map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        Ok(Err(_)) => {
+            return (None, vec![at(Diagnostic::error(Code::UnreadableFile, None, "file is not valid UTF-8"))]);
+        }
+        Err(e) => return (None, vec![at(Diagnostic::error(Code::UnreadableFile, None, format!("cannot read: {e}")))]),
+    };
+    let parsed = parse_advisory(&text, file.collection);
+    let mut diagnostics: Vec<FileDiagnostic> = parsed.diagnostics.into_iter().map(at).collect();
+    if let Some(advisory) = &parsed.advisory {
+        let stem = file.rel_path.rsplit('/').next().unwrap_or_default().trim_end_matches(".md");
+        if stem != advisory.id.as_str() {
+            diagnostics.push(at(Diagnostic::warning(
+                Code::IdMismatch,
+                None,
+                format!("file name `{stem}.md` does not match advisory id `{}`", advisory.id),
+            )));
+        }
+        if file.dir_name != advisory.package {
+            diagnostics.push(at(Diagnostic::warning(
+                Code::PackageMismatch,
+                None,
+                format!("directory `{}` does not match package `{}`", file.dir_name, advisory.package),
+            )));
+        }
+    }
+    (parsed.advisory, diagnostics)
+}
+
+impl Database {
+    /// Loads every advisory under `root`. Fails only when `root` is not a readable advisory database;
+    /// problems in single files are reported by [`Database::diagnostics`].
+    pub fn load(root: &Path) -> Result<Database, Error> {
+        let walk = walk(root)?;
+        let (advisories, mut diagnostics) = parse_files(root, &walk.files);
+        diagnostics.extend(walk.diagnostics);
+        Ok(Database::from_parts(root.to_owned(), advisories, diagnostics))
+    }
+
+    pub(crate) fn from_parts(root: PathBuf, advisories: Vec<Advisory>, mut diagnostics: Vec<FileDiagnostic>) -> Self {
+        diagnostics.sort_by(|a, b| (&a.path, a.diagnostic.line).cmp(&(&b.path, b.diagnostic.line)));
+        let mut by_package: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, advisory) in advisories.iter().enumerate() {
+            by_package.entry(advisory.package.clone()).or_default().push(i);
+        }
+        Database { root, advisories, diagnostics, by_package }
+    }
+
+    /// The directory the database was loaded from.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Every advisory that loaded, in path order.
+    pub fn advisories(&self) -> &[Advisory] {
+        &self.advisories
+    }
+
+    /// The advisories about `package` (in either collection).
+    pub fn for_package<'a>(&'a self, package: &str) -> impl Iterator<Item = &'a Advisory> + 'a {
+        self.by_package.get(package).into_iter().flatten().map(|&i| &self.advisories[i])
+    }
+
+    /// Problems found while loading, sorted by path and line.
+    pub fn diagnostics(&self) -> &[FileDiagnostic] {
+        &self.diagnostics
+    }
+
+    /// How many files failed to load.
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.diagnostic.severity == DiagnosticSeverity::Error).count()
+    }
+}

@@ -1,0 +1,128 @@
+//! Loading the real RustSec database, surviving malformed files, and keeping the compiled cache fresh.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use cratewatch_db::{CacheStatus, CompiledDb, Database};
+use cratewatch_testdata::{advisory_db, scratch_dir};
+
+#[test]
+fn real_database_loads_every_advisory_without_errors() {
+    let db = Database::load(&advisory_db()).unwrap();
+    assert_eq!(db.advisories().len(), 1225);
+    let errors: Vec<_> = db.diagnostics().iter().filter(|d| d.diagnostic.severity.as_str() == "error").collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(db.advisories().iter().filter(|a| a.collection.as_str() == "rust").count(), 20);
+    let bytes = db.for_package("bytes").map(|a| a.id.to_string()).collect::<Vec<_>>();
+    assert!(bytes.contains(&"RUSTSEC-2026-0007".to_owned()), "{bytes:?}");
+}
+
+/// Copies the real database into a scratch directory so that tests can damage or edit it.
+fn copy_of_real_db(name: &str) -> std::path::PathBuf {
+    let dir = scratch_dir(name);
+    let status = Command::new("cp").arg("-r").arg(advisory_db().join("crates")).arg(advisory_db().join("rust")).arg(&dir).status().unwrap();
+    assert!(status.success());
+    dir
+}
+
+#[test]
+fn one_malformed_advisory_is_a_diagnostic_and_the_rest_loads() {
+    let dir = copy_of_real_db("malformed");
+    let victim = dir.join("crates/bytes/RUSTSEC-2026-0007.md");
+    let text = fs::read_to_string(&victim).unwrap().replace("patched = [\">=1.11.1\"]", "patched = [\">=1.11.1\" oops]");
+    fs::write(&victim, text).unwrap();
+    fs::write(dir.join("crates/bytes/notes.txt"), "not an advisory").unwrap();
+
+    let db = Database::load(&dir).unwrap();
+    assert_eq!(db.advisories().len(), 1224);
+    let found: Vec<(String, &str, &str)> = db
+        .diagnostics()
+        .iter()
+        .filter(|d| d.path.starts_with("crates/bytes/"))
+        .map(|d| (d.path.clone(), d.diagnostic.code.as_str(), d.diagnostic.severity.as_str()))
+        .collect();
+    assert_eq!(found, vec![
+        ("crates/bytes/RUSTSEC-2026-0007.md".to_owned(), "toml-syntax", "error"),
+        ("crates/bytes/notes.txt".to_owned(), "unexpected-file", "warning"),
+    ]);
+    let toml_error = db.diagnostics().iter().find(|d| d.diagnostic.code.as_str() == "toml-syntax").unwrap();
+    assert!(toml_error.diagnostic.line.is_some_and(|l| l > 1), "{toml_error:?}");
+}
+
+#[test]
+fn compiled_database_agrees_with_the_full_load() {
+    let cache = scratch_dir("compiled-agrees");
+    let full = Database::load(&advisory_db()).unwrap();
+    let compiled = CompiledDb::open(&advisory_db(), &cache).unwrap();
+    assert!(matches!(compiled.status(), CacheStatus::Rebuilt { .. }), "{:?}", compiled.status());
+    assert_eq!(compiled.advisory_count(), full.advisories().len());
+    let reopened = CompiledDb::open(&advisory_db(), &cache).unwrap();
+    for db in [&compiled, &reopened] {
+        let mut packages: Vec<&str> = full.advisories().iter().map(|a| a.package.as_str()).collect();
+        packages.dedup();
+        for package in packages {
+            let expected: Vec<_> = full.for_package(package).cloned().collect();
+            assert_eq!(db.advisories_for(package).unwrap(), expected, "{package}");
+        }
+        assert!(db.advisories_for("no-such-crate").unwrap().is_empty());
+    }
+}
+
+fn open_status(db: &Path, cache: &Path) -> (CacheStatus, Vec<String>) {
+    let compiled = CompiledDb::open(db, cache).unwrap();
+    let ids = compiled.advisories_for("bytes").unwrap().iter().map(|a| a.id.to_string()).collect();
+    (compiled.status().clone(), ids)
+}
+
+#[test]
+fn compiled_database_is_never_stale() {
+    let db = copy_of_real_db("never-stale");
+    let cache = scratch_dir("never-stale-cache");
+    assert!(matches!(open_status(&db, &cache).0, CacheStatus::Rebuilt { .. }));
+    // Entries changed within two seconds of a build are not trusted; wait that out once.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let (status, before) = open_status(&db, &cache);
+    assert!(matches!(status, CacheStatus::Rebuilt { .. }), "racy build is rebuilt: {status:?}");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(open_status(&db, &cache).0, CacheStatus::Fresh);
+
+    // An edit in place (same directory entries) is seen.
+    let file = db.join("crates/bytes/RUSTSEC-2026-0007.md");
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(&file, text.replace("id = \"RUSTSEC-2026-0007\"", "id = \"RUSTSEC-2026-9997\"")).unwrap();
+    let (status, after) = open_status(&db, &cache);
+    assert!(matches!(status, CacheStatus::Rebuilt { .. }));
+    assert!(after.contains(&"RUSTSEC-2026-9997".to_owned()) && !after.contains(&"RUSTSEC-2026-0007".to_owned()));
+    assert_eq!(before.len(), after.len());
+
+    // A new advisory in an existing directory, and its removal.
+    fs::write(db.join("crates/bytes/RUSTSEC-2026-9998.md"), text.replace("RUSTSEC-2026-0007", "RUSTSEC-2026-9998")).unwrap();
+    assert_eq!(open_status(&db, &cache).1.len(), before.len() + 1);
+    fs::remove_file(db.join("crates/bytes/RUSTSEC-2026-9998.md")).unwrap();
+    assert_eq!(open_status(&db, &cache).1.len(), before.len());
+
+    // A new crate directory.
+    fs::create_dir(db.join("crates/brand-new")).unwrap();
+    fs::write(db.join("crates/brand-new/RUSTSEC-2026-9999.md"), text.replace("RUSTSEC-2026-0007", "RUSTSEC-2026-9999").replace("package = \"bytes\"", "package = \"brand-new\"")).unwrap();
+    let compiled = CompiledDb::open(&db, &cache).unwrap();
+    assert_eq!(compiled.advisories_for("brand-new").unwrap().len(), 1);
+
+    // A damaged cache file is rebuilt, not trusted.
+    for entry in fs::read_dir(&cache).unwrap() {
+        let path = entry.unwrap().path();
+        let mut bytes = fs::read(&path).unwrap();
+        let len = bytes.len();
+        bytes.truncate(len / 2);
+        fs::write(&path, bytes).unwrap();
+    }
+    assert!(matches!(open_status(&db, &cache).0, CacheStatus::Rebuilt { .. }));
+}
+
+#[test]
+fn unusable_paths_are_clear_errors() {
+    let missing = CompiledDb::open(Path::new("/nonexistent/advisory-db"), &scratch_dir("errors")).unwrap_err();
+    assert!(missing.to_string().contains("/nonexistent/advisory-db"), "{missing}");
+    let not_db = Database::load(&scratch_dir("empty-db")).unwrap_err();
+    assert!(not_db.to_string().contains("is not a RustSec advisory database"), "{not_db}");
+}
