@@ -30,7 +30,8 @@ fn copy_of_real_db(name: &str) -> std::path::PathBuf {
 fn one_malformed_advisory_is_a_diagnostic_and_the_rest_loads() {
     let dir = copy_of_real_db("malformed");
     let victim = dir.join("crates/bytes/RUSTSEC-2026-0007.md");
-    let text = fs::read_to_string(&victim).unwrap().replace("patched = [\">=1.11.1\"]", "patched = [\">=1.11.1\" oops]");
+    let text = fs::read_to_string(&victim).unwrap().replace("patched = [\">= 1.11.1\"]", "patched = [\">= 1.11.1\" oops]");
+    assert!(text.contains("oops"), "the damage must apply");
     fs::write(&victim, text).unwrap();
     fs::write(dir.join("crates/bytes/notes.txt"), "not an advisory").unwrap();
 
