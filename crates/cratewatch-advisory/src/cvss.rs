@@ -145,10 +145,8 @@ fn v2_score(vector: &str) -> Result<f64, String> {
     let mut values = [None::<f64>; 6];
     for part in vector.trim_start_matches('(').trim_end_matches(')').split('/') {
         let (name, value) = part.split_once(':').ok_or_else(|| format!("invalid CVSS v2 metric `{part}`"))?;
-        let index = METRICS
-            .iter()
-            .position(|m| *m == name)
-            .ok_or_else(|| format!("unknown CVSS v2 base metric `{name}`"))?;
+        let index =
+            METRICS.iter().position(|m| *m == name).ok_or_else(|| format!("unknown CVSS v2 base metric `{name}`"))?;
         let weight = match (name, value) {
             ("AV", "L") => 0.395,
             ("AV", "A") => 0.646,

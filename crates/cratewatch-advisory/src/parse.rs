@@ -121,27 +121,31 @@ impl Cx<'_> {
         let versions_table = self.table(root, "versions", 0..0, true);
         let affected_table = self.table(root, "affected", 0..0, false);
         let t = advisory_table?;
-        self.unknown_keys(t, "advisory.", &[
-            "id",
-            "package",
-            "date",
-            "url",
-            "references",
-            "informational",
-            "categories",
-            "keywords",
-            "aliases",
-            "related",
-            "cvss",
-            "withdrawn",
-            "license",
-            "expect-deleted",
-            "source",
-        ]);
+        self.unknown_keys(
+            t,
+            "advisory.",
+            &[
+                "id",
+                "package",
+                "date",
+                "url",
+                "references",
+                "informational",
+                "categories",
+                "keywords",
+                "aliases",
+                "related",
+                "cvss",
+                "withdrawn",
+                "license",
+                "expect-deleted",
+                "source",
+            ],
+        );
 
-        let id = self.required_str(t, "advisory", "id").and_then(|(id, span)| {
-            AdvisoryId::new(&id).map_err(|e| self.error(Code::InvalidId, span, e)).ok()
-        });
+        let id = self
+            .required_str(t, "advisory", "id")
+            .and_then(|(id, span)| AdvisoryId::new(&id).map_err(|e| self.error(Code::InvalidId, span, e)).ok());
         let package = self.required_str(t, "advisory", "package").and_then(|(name, span)| {
             let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
             if valid {
@@ -193,11 +197,7 @@ impl Cx<'_> {
             "CC0-1.0" => License::Cc0,
             "CC-BY-4.0" => License::CcBy40,
             other => {
-                self.warning(
-                    Code::InvalidLicense,
-                    span,
-                    format!("licence `{other}` is neither CC0-1.0 nor CC-BY-4.0"),
-                );
+                self.warning(Code::InvalidLicense, span, format!("licence `{other}` is neither CC0-1.0 nor CC-BY-4.0"));
                 License::Other(other.to_owned())
             }
         });

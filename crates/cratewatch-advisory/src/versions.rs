@@ -99,10 +99,7 @@ impl Versions {
         for (i, (a, req_a)) in safe.iter().enumerate() {
             for (b, req_b) in &safe[i + 1..] {
                 if a.overlaps(b) {
-                    return Err(VersionsError::Overlap {
-                        first: req_a.to_string(),
-                        second: req_b.to_string(),
-                    });
+                    return Err(VersionsError::Overlap { first: req_a.to_string(), second: req_b.to_string() });
                 }
             }
         }
@@ -246,11 +243,7 @@ impl Interval {
                     if end != Bound::Unbounded {
                         return Err(unsupported("more than one upper bound"));
                     }
-                    end = if comparator.op == Op::Less {
-                        Bound::Exclusive(version)
-                    } else {
-                        Bound::Inclusive(version)
-                    };
+                    end = if comparator.op == Op::Less { Bound::Exclusive(version) } else { Bound::Inclusive(version) };
                 }
                 Op::Exact => {
                     if !alone {
@@ -263,11 +256,8 @@ impl Interval {
                     if !alone {
                         return Err(unsupported("a caret or tilde requirement must stand alone"));
                     }
-                    let mut upper = if comparator.op == Op::Caret {
-                        caret_upper(comparator)
-                    } else {
-                        tilde_upper(comparator)
-                    };
+                    let mut upper =
+                        if comparator.op == Op::Caret { caret_upper(comparator) } else { tilde_upper(comparator) };
                     upper.pre = Prerelease::new("0").expect("`0` is a valid pre-release");
                     start = Bound::Inclusive(version);
                     end = Bound::Exclusive(upper);
@@ -390,9 +380,12 @@ mod tests {
 
     #[test]
     fn patched_and_unaffected_carve_out_safe_versions() {
-        check(&[">= 1.2.3, < 1.3.0", ">= 1.3.4"], &["<= 0.1.2"], &["0.1.3", "1.2.2", "1.3.0", "1.3.3"], &[
-            "0.1.2", "1.2.3", "1.2.9", "1.3.4", "9.0.0",
-        ]);
+        check(
+            &[">= 1.2.3, < 1.3.0", ">= 1.3.4"],
+            &["<= 0.1.2"],
+            &["0.1.3", "1.2.2", "1.3.0", "1.3.3"],
+            &["0.1.2", "1.2.3", "1.2.9", "1.3.4", "9.0.0"],
+        );
     }
 
     #[test]

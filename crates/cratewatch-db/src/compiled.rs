@@ -98,9 +98,8 @@ impl CompiledDb {
                 };
                 let fingerprint = &header.fingerprint;
                 let (fresh, result) = std::thread::scope(|scope| {
-                    let check = scope.spawn(|| {
-                        !fingerprint.is_racy(header.built_ns) && fingerprint.still_matches(&root)
-                    });
+                    let check =
+                        scope.spawn(|| !fingerprint.is_racy(header.built_ns) && fingerprint.still_matches(&root));
                     let result = work(&db);
                     (check.join().unwrap_or(false), result)
                 });
@@ -326,7 +325,8 @@ fn build(root: &Path, cache_path: &Path, reason: String) -> Result<CompiledDb, E
 fn write_atomically(path: &Path, header: &[u8], records: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{}.{}.tmp", path.file_name().unwrap_or_default().to_string_lossy(), std::process::id()));
+    let tmp =
+        dir.join(format!(".{}.{}.tmp", path.file_name().unwrap_or_default().to_string_lossy(), std::process::id()));
     let result = (|| {
         let mut file = File::create(&tmp)?;
         file.write_all(MAGIC)?;

@@ -21,7 +21,13 @@ fn real_database_loads_every_advisory_without_errors() {
 /// Copies the real database into a scratch directory so that tests can damage or edit it.
 fn copy_of_real_db(name: &str) -> std::path::PathBuf {
     let dir = scratch_dir(name);
-    let status = Command::new("cp").arg("-r").arg(advisory_db().join("crates")).arg(advisory_db().join("rust")).arg(&dir).status().unwrap();
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(advisory_db().join("crates"))
+        .arg(advisory_db().join("rust"))
+        .arg(&dir)
+        .status()
+        .unwrap();
     assert!(status.success());
     dir
 }
@@ -30,7 +36,8 @@ fn copy_of_real_db(name: &str) -> std::path::PathBuf {
 fn one_malformed_advisory_is_a_diagnostic_and_the_rest_loads() {
     let dir = copy_of_real_db("malformed");
     let victim = dir.join("crates/bytes/RUSTSEC-2026-0007.md");
-    let text = fs::read_to_string(&victim).unwrap().replace("patched = [\">= 1.11.1\"]", "patched = [\">= 1.11.1\" oops]");
+    let text =
+        fs::read_to_string(&victim).unwrap().replace("patched = [\">= 1.11.1\"]", "patched = [\">= 1.11.1\" oops]");
     assert!(text.contains("oops"), "the damage must apply");
     fs::write(&victim, text).unwrap();
     fs::write(dir.join("crates/bytes/notes.txt"), "not an advisory").unwrap();
@@ -43,10 +50,13 @@ fn one_malformed_advisory_is_a_diagnostic_and_the_rest_loads() {
         .filter(|d| d.path.starts_with("crates/bytes/"))
         .map(|d| (d.path.clone(), d.diagnostic.code.as_str(), d.diagnostic.severity.as_str()))
         .collect();
-    assert_eq!(found, vec![
-        ("crates/bytes/RUSTSEC-2026-0007.md".to_owned(), "toml-syntax", "error"),
-        ("crates/bytes/notes.txt".to_owned(), "unexpected-file", "warning"),
-    ]);
+    assert_eq!(
+        found,
+        vec![
+            ("crates/bytes/RUSTSEC-2026-0007.md".to_owned(), "toml-syntax", "error"),
+            ("crates/bytes/notes.txt".to_owned(), "unexpected-file", "warning"),
+        ]
+    );
     let toml_error = db.diagnostics().iter().find(|d| d.diagnostic.code.as_str() == "toml-syntax").unwrap();
     assert!(toml_error.diagnostic.line.is_some_and(|l| l > 1), "{toml_error:?}");
 }
@@ -98,14 +108,20 @@ fn compiled_database_is_never_stale() {
     assert_eq!(before.len(), after.len());
 
     // A new advisory in an existing directory, and its removal.
-    fs::write(db.join("crates/bytes/RUSTSEC-2026-9998.md"), text.replace("RUSTSEC-2026-0007", "RUSTSEC-2026-9998")).unwrap();
+    fs::write(db.join("crates/bytes/RUSTSEC-2026-9998.md"), text.replace("RUSTSEC-2026-0007", "RUSTSEC-2026-9998"))
+        .unwrap();
     assert_eq!(open_status(&db, &cache).1.len(), before.len() + 1);
     fs::remove_file(db.join("crates/bytes/RUSTSEC-2026-9998.md")).unwrap();
     assert_eq!(open_status(&db, &cache).1.len(), before.len());
 
     // A new crate directory.
     fs::create_dir(db.join("crates/brand-new")).unwrap();
-    fs::write(db.join("crates/brand-new/RUSTSEC-2026-9999.md"), text.replace("RUSTSEC-2026-0007", "RUSTSEC-2026-9999").replace("package = \"bytes\"", "package = \"brand-new\"")).unwrap();
+    fs::write(
+        db.join("crates/brand-new/RUSTSEC-2026-9999.md"),
+        text.replace("RUSTSEC-2026-0007", "RUSTSEC-2026-9999")
+            .replace("package = \"bytes\"", "package = \"brand-new\""),
+    )
+    .unwrap();
     let compiled = CompiledDb::open(&db, &cache).unwrap();
     assert_eq!(compiled.advisories_for("brand-new").unwrap().len(), 1);
 
