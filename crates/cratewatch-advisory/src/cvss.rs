@@ -95,19 +95,15 @@ impl Cvss {
     /// The qualitative rating of the base score for the vector's CVSS version.
     pub fn severity(&self) -> Severity {
         let s = self.score;
-        match self.version {
-            CvssVersion::V2 => match s {
-                s if s < 4.0 => Severity::Low,
-                s if s < 7.0 => Severity::Medium,
-                _ => Severity::High,
-            },
-            _ => match s {
-                s if s == 0.0 => Severity::None,
-                s if s < 4.0 => Severity::Low,
-                s if s < 7.0 => Severity::Medium,
-                s if s < 9.0 => Severity::High,
-                _ => Severity::Critical,
-            },
+        let v2 = self.version == CvssVersion::V2;
+        if s < 4.0 {
+            if s == 0.0 && !v2 { Severity::None } else { Severity::Low }
+        } else if s < 7.0 {
+            Severity::Medium
+        } else if s < 9.0 || v2 {
+            Severity::High
+        } else {
+            Severity::Critical
         }
     }
 }

@@ -1,0 +1,151 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Security advisories for Cargo registries.
+#[derive(Debug, Parser)]
+#[command(name = "cratewatch", version, about, long_about = None)]
+#[command(after_help = "Exit codes: 0 clean, 1 findings, 2 error.")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Audit a Cargo.lock for crates with security advisories.
+    Audit(AuditArgs),
+    /// Work with an advisory database.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DbCommand {
+    /// Check every advisory file and list problems (exit 1 if there are any).
+    Check(DbCheckArgs),
+}
+
+/// Where the advisory database is.
+#[derive(Debug, Args)]
+pub(crate) struct DbArgs {
+    /// Advisory database directory (a clone of the RustSec advisory-db) [default: $CRATEWATCH_DB, the
+    /// config file's [database] path, or ~/.cargo/advisory-db]
+    #[arg(long, value_name = "PATH")]
+    pub(crate) db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuditArgs {
+    /// The lockfile to audit.
+    #[arg(long, short = 'f', value_name = "PATH", default_value = "Cargo.lock")]
+    pub(crate) file: PathBuf,
+
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+
+    /// Same as --format json (cargo-audit's JSON shape).
+    #[arg(long, conflicts_with = "format")]
+    pub(crate) json: bool,
+
+    /// Fail (exit 1) on warnings of this kind too; repeatable.
+    #[arg(long, short = 'D', value_enum, value_name = "KIND")]
+    pub(crate) deny: Vec<DenyArg>,
+
+    /// Ignore an advisory id (or alias); repeatable.
+    #[arg(long, value_name = "ID")]
+    pub(crate) ignore: Vec<String>,
+
+    /// Audit configuration file [default: .cargo/audit.toml beside the lockfile, then $CARGO_HOME/audit.toml]
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Do not read any configuration file.
+    #[arg(long)]
+    pub(crate) no_config: bool,
+
+    /// Only report advisories that apply to this target OS (e.g. linux, windows); repeatable.
+    #[arg(long, value_name = "OS")]
+    pub(crate) target_os: Vec<String>,
+
+    /// Only report advisories that apply to this target architecture (e.g. x86_64); repeatable.
+    #[arg(long, value_name = "ARCH")]
+    pub(crate) target_arch: Vec<String>,
+
+    /// A registry index directory (git-index layout): reports yanked versions and picks fixes among
+    /// published versions.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) index: Option<PathBuf>,
+
+    /// Where the compiled advisory database is kept [default: $CRATEWATCH_CACHE_DIR, $XDG_CACHE_HOME/cratewatch or ~/.cache/cratewatch]
+    #[arg(long, value_name = "PATH")]
+    pub(crate) cache_dir: Option<PathBuf>,
+
+    /// Only print findings (no summary line on standard error).
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+
+    /// Colour: auto (when printing to a terminal and NO_COLOR is unset), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbCheckArgs {
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub(crate) format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// Readable blocks, one per finding.
+    Human,
+    /// cargo-audit's JSON report shape, with cratewatch's additions.
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckFormat {
+    /// `path:line: severity[code]: message` lines.
+    Human,
+    /// A JSON array of diagnostics.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DenyArg {
+    /// Any warning.
+    Warnings,
+    /// Unmaintained crates.
+    Unmaintained,
+    /// Unsound code.
+    Unsound,
+    /// Notices.
+    Notice,
+    /// Yanked versions (needs --index).
+    Yanked,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// Colour on a terminal unless NO_COLOR is set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}

@@ -1,0 +1,171 @@
+//! `cratewatch audit`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::OnceLock;
+
+use anyhow::{Context, bail};
+use cratewatch_advisory::Advisory;
+use cratewatch_audit::{AuditConfig, AuditSettings, Deny, IgnoreRule, Lockfile, PublishedVersions, audit};
+use cratewatch_db::{CacheStatus, CompiledDb};
+use cratewatch_index::IndexDir;
+
+use crate::cli::{AuditArgs, DenyArg, Format};
+use crate::output::{note, print, use_color};
+use crate::paths;
+use crate::render::{self, Context as RenderContext};
+
+pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    let config_path = config_path(&args);
+    let config = match &config_path {
+        None => AuditConfig::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            AuditConfig::parse(&text).with_context(|| format!("invalid audit configuration {}", path.display()))?
+        }
+    };
+    let db_path = paths::advisory_db(args.db.db.as_deref(), config.database_path.as_deref())?;
+    let cache_dir = paths::cache_dir(args.cache_dir.as_deref());
+    let lock_text =
+        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let index = args.index.as_deref().map(IndexDir::open).transpose().context("cannot open the registry index")?;
+    let format = if args.json { Format::Json } else { args.format };
+
+    let settings = settings(&args, &config);
+    let mut deny: Vec<Deny> = config.deny.clone();
+    deny.extend(args.deny.iter().map(|d| match d {
+        DenyArg::Warnings => Deny::Warnings,
+        DenyArg::Unmaintained => Deny::Unmaintained,
+        DenyArg::Unsound => Deny::Unsound,
+        DenyArg::Notice => Deny::Notice,
+        DenyArg::Yanked => Deny::Yanked,
+    }));
+    if deny.contains(&Deny::Yanked) && index.is_none() {
+        bail!("--deny yanked needs --index PATH to know which versions are yanked");
+    }
+
+    // The lockfile is parsed and its advisories looked up while the cache's freshness is verified.
+    let lockfile: OnceLock<Result<Lockfile, String>> = OnceLock::new();
+    let (db, advisories) = CompiledDb::open_with(&db_path, &cache_dir, |db| {
+        let parsed = lockfile.get_or_init(|| Lockfile::parse(&lock_text).map_err(|e| e.to_string()));
+        parsed.as_ref().ok().map(|lockfile| lookup(db, lockfile))
+    })
+    .with_context(|| format!("cannot open advisory database {}", db_path.display()))?;
+    let lockfile = match lockfile.into_inner().expect("parsed in open_with") {
+        Ok(lockfile) => lockfile,
+        Err(e) => bail!("{}: {e}", args.file.display()),
+    };
+    let advisories = advisories.expect("lookup ran on a parsed lockfile")?;
+
+    let published = index.as_ref().map(IndexVersions);
+    let report = audit(&lockfile, &advisories, &settings, published.as_ref().map(|p| p as &dyn PublishedVersions));
+    let fails = report.fails(&deny);
+
+    let context = RenderContext {
+        lockfile: &lockfile,
+        lockfile_path: &args.file,
+        db: &db,
+        report: &report,
+        color: format == Format::Human && use_color(args.color),
+    };
+    let text = match format {
+        Format::Human => render::human(&context),
+        Format::Json => render::json(&context),
+        Format::Sarif => render::sarif(&context),
+    };
+    if !args.quiet {
+        status_notes(&db, config_path.as_deref(), &config);
+    }
+    print(&text)?;
+    if !args.quiet && format != Format::Human {
+        note(&render::summary(&report));
+    }
+    Ok(if fails { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// The advisories of the lockfile's registry packages, decoded from the compiled database.
+fn lookup(db: &CompiledDb, lockfile: &Lockfile) -> anyhow::Result<Vec<Advisory>> {
+    let names: BTreeSet<&str> = lockfile
+        .packages
+        .iter()
+        .filter(|p| p.is_from_crates_io() && db.has_package(&p.name))
+        .map(|p| p.name.as_str())
+        .collect();
+    let mut advisories = Vec::new();
+    for name in names {
+        advisories.extend(db.advisories_for(name)?);
+    }
+    Ok(advisories)
+}
+
+fn config_path(args: &AuditArgs) -> Option<PathBuf> {
+    if args.no_config {
+        return None;
+    }
+    if let Some(path) = &args.config {
+        return Some(path.clone());
+    }
+    let beside = args.file.parent().map(|dir| if dir.as_os_str().is_empty() { Path::new(".") } else { dir });
+    let candidates =
+        [beside.map(|dir| dir.join(".cargo/audit.toml")), paths::cargo_home().map(|c| c.join("audit.toml"))];
+    candidates.into_iter().flatten().find(|p| p.is_file())
+}
+
+fn settings(args: &AuditArgs, config: &AuditConfig) -> AuditSettings {
+    let mut settings = AuditSettings::new(paths::today());
+    if let Some(kinds) = &config.informational_warnings {
+        settings.informational_warnings = kinds.clone();
+    }
+    settings.severity_threshold = config.severity_threshold;
+    settings.target_os = if args.target_os.is_empty() { config.target_os.clone() } else { args.target_os.clone() };
+    settings.target_arch =
+        if args.target_arch.is_empty() { config.target_arch.clone() } else { args.target_arch.clone() };
+    settings.ignore = config.ignore.clone();
+    settings.ignore.extend(args.ignore.iter().map(|id| IgnoreRule {
+        id: id.clone(),
+        reason: None,
+        expires: None,
+        from_config: false,
+    }));
+    settings
+}
+
+fn status_notes(db: &CompiledDb, config_path: Option<&Path>, config: &AuditConfig) {
+    match db.status() {
+        CacheStatus::Fresh => {}
+        CacheStatus::Rebuilt { reason } => note(&format!(
+            "note: compiled {} advisories from {} in {} ms ({reason})",
+            db.advisory_count(),
+            db.root().display(),
+            db.elapsed().as_millis()
+        )),
+        CacheStatus::Unsaved { reason } => {
+            note(&format!("warning: the compiled advisory database was not saved: {reason}"))
+        }
+        _ => {}
+    }
+    let skipped = db.skipped_count();
+    if skipped > 0 {
+        note(&format!(
+            "warning: {skipped} advisory file(s) in {} could not be loaded; run `cratewatch db check --db {}` for details",
+            db.root().display(),
+            db.root().display()
+        ));
+    }
+    if let Some(path) = config_path {
+        for key in &config.unused_keys {
+            note(&format!("note: {}: `{key}` is not used by cratewatch", path.display()));
+        }
+    }
+}
+
+/// Published versions from a registry index directory.
+struct IndexVersions<'a>(&'a IndexDir);
+
+impl PublishedVersions for IndexVersions<'_> {
+    fn published(&self, name: &str) -> Option<Vec<(cratewatch_advisory::semver::Version, bool)>> {
+        let versions = self.0.crate_versions(name).ok()??;
+        Some(versions.versions.into_iter().map(|v| (v.version, v.yanked)).collect())
+    }
+}

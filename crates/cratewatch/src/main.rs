@@ -1,0 +1,30 @@
+//! The `cratewatch` command: parses arguments and hands over to the libraries.
+//!
+//! Exit codes: 0 clean, 1 findings (vulnerabilities, denied warnings, or diagnostics for `db check`),
+//! 2 error.
+
+mod cli;
+mod cmd_audit;
+mod cmd_db;
+mod output;
+mod paths;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Audit(args) => cmd_audit::run(args),
+        cli::Command::Db { command: cli::DbCommand::Check(args) } => cmd_db::check(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            output::error_line(&err);
+            ExitCode::from(2)
+        }
+    }
+}

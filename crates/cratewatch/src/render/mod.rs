@@ -1,0 +1,61 @@
+//! One report, three renderers: human text, cargo-audit-shaped JSON, and SARIF.
+
+mod human;
+mod json;
+mod sarif;
+
+use std::path::Path;
+
+use cratewatch_audit::{Finding, Lockfile, Report, WarningKind};
+use cratewatch_db::CompiledDb;
+
+pub(crate) use human::human;
+pub(crate) use json::json;
+pub(crate) use sarif::sarif;
+
+/// Everything a renderer needs.
+pub(crate) struct Context<'a> {
+    pub(crate) lockfile: &'a Lockfile,
+    pub(crate) lockfile_path: &'a Path,
+    pub(crate) db: &'a CompiledDb,
+    pub(crate) report: &'a Report,
+    pub(crate) color: bool,
+}
+
+impl Context<'_> {
+    /// `name version` of a package of the lockfile.
+    fn package_label(&self, index: usize) -> String {
+        let p = &self.lockfile.packages[index];
+        format!("{} {}", p.name, p.version)
+    }
+
+    /// The dependency path of a finding, root first.
+    fn path_labels(&self, finding: &Finding) -> Vec<String> {
+        finding.path.iter().map(|&i| self.package_label(i)).collect()
+    }
+}
+
+/// One line counting what was found, for standard error.
+pub(crate) fn summary(report: &Report) -> String {
+    let kinds = [WarningKind::Unmaintained, WarningKind::Unsound, WarningKind::Notice, WarningKind::Yanked];
+    let parts: Vec<String> = kinds
+        .iter()
+        .map(|&k| (k, report.warnings_of(k).count()))
+        .filter(|&(_, n)| n > 0)
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    let warnings = if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) };
+    let ignored = if report.ignored.is_empty() { String::new() } else { format!(", {} ignored", report.ignored.len()) };
+    format!(
+        "{} {} and {} {}{warnings} in {} packages{ignored}",
+        report.vulnerabilities.len(),
+        plural(report.vulnerabilities.len(), "vulnerability", "vulnerabilities"),
+        report.warnings.len(),
+        plural(report.warnings.len(), "warning", "warnings"),
+        report.dependency_count,
+    )
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}

@@ -1,0 +1,46 @@
+//! The `cratewatch` binary, run as a process: findings equal to cargo-audit's on real lockfiles, output
+//! formats, exit codes, ignores, targets and bad input.
+
+mod audit;
+mod db_check;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use cratewatch_testdata::{advisory_db, scratch_dir};
+
+/// The result of one run.
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl Run {
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+/// A cache directory shared by the tests of this binary, so the database is compiled once.
+pub(crate) fn shared_cache() -> PathBuf {
+    static CACHE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    CACHE.get_or_init(|| scratch_dir("cli-cache")).clone()
+}
+
+/// Runs `cratewatch` with `args` in `dir`, against the real advisory database unless `--db` is given.
+pub(crate) fn cratewatch_in(dir: &Path, args: &[&str]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cratewatch"));
+    command.current_dir(dir).args(args).env("CRATEWATCH_CACHE_DIR", shared_cache()).env("NO_COLOR", "1");
+    command.env("CRATEWATCH_DB", advisory_db()).env("CARGO_HOME", dir.join("no-cargo-home"));
+    let Output { status, stdout, stderr } = command.output().expect("run cratewatch");
+    Run {
+        code: status.code().expect("exited normally, not by a signal"),
+        stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
+    }
+}
+
+pub(crate) fn cratewatch(args: &[&str]) -> Run {
+    cratewatch_in(&std::env::temp_dir(), args)
+}
