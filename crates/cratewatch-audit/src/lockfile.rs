@@ -3,10 +3,9 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::ops::Range;
 
 use semver::Version;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 
 /// The source id Cargo writes for the default public registry.
 pub const CRATES_IO_SOURCE: &str = "registry+https://github.com/rust-lang/crates.io-index";
@@ -74,186 +73,397 @@ impl fmt::Display for LockfileError {
 
 impl std::error::Error for LockfileError {}
 
+/// One `[[package]]` (or `[root]`) entry before its dependency references are resolved.
 struct Raw<'a> {
-    name: String,
+    name: &'a str,
+    version_text: &'a str,
     version: Version,
-    source: Option<String>,
-    checksum: Option<String>,
+    source: Option<&'a str>,
+    checksum: Option<&'a str>,
     dependencies: Vec<&'a str>,
-    replace: Option<String>,
+    replace: Option<&'a str>,
     line: u32,
 }
 
+/// The parts of a lockfile that matter, before resolution.
+#[derive(Default)]
+struct Doc<'a> {
+    version: Option<u32>,
+    packages: Vec<Raw<'a>>,
+    root: Option<Raw<'a>>,
+    /// v1 `[metadata]`: `"checksum NAME VERSION (SOURCE)"` to checksum.
+    metadata: Option<HashMap<&'a str, &'a str>>,
+}
+
 impl Lockfile {
-    /// Parses the text of a lockfile.
+    /// Parses the text of a lockfile. Files in the layout Cargo writes take a fast line-by-line path;
+    /// anything else (hand edits, escapes, other key orders) goes through a full TOML parser, with the
+    /// same result.
     pub fn parse(text: &str) -> Result<Lockfile, LockfileError> {
-        let line_of = |span: Range<usize>| {
-            1 + text.as_bytes()[..span.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() as u32
-        };
-        let doc = DeTable::parse(text).map_err(|e| LockfileError {
-            line: e.span().map(line_of),
-            message: format!("invalid TOML: {}", e.message().trim().replace('\n', " ")),
-        })?;
-        let doc = doc.get_ref();
+        match fast::scan(text) {
+            Some(doc) => resolve(doc?),
+            None => {
+                let table = DeTable::parse(text).map_err(|e| LockfileError {
+                    line: e.span().map(|s| LineIndex::new(text).line(s.start)),
+                    message: format!("invalid TOML: {}", e.message().trim().replace('\n', " ")),
+                })?;
+                resolve(slow::scan(text, table.get_ref())?)
+            }
+        }
+    }
+
+    /// Parses with the full TOML parser only (for tests comparing both paths).
+    #[doc(hidden)]
+    pub fn parse_with_toml(text: &str) -> Result<Lockfile, LockfileError> {
+        let table = DeTable::parse(text)
+            .map_err(|e| LockfileError { line: None, message: format!("invalid TOML: {}", e.message().trim()) })?;
+        resolve(slow::scan(text, table.get_ref())?)
+    }
+
+    /// Whether `text` takes the fast path (for tests).
+    #[doc(hidden)]
+    pub fn is_canonical(text: &str) -> bool {
+        fast::scan(text).is_some()
+    }
+}
+
+/// Maps byte offsets to 1-based lines by binary search over the line starts.
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        LineIndex(
+            std::iter::once(0)
+                .chain(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1))
+                .collect(),
+        )
+    }
+
+    fn line(&self, offset: usize) -> u32 {
+        self.0.partition_point(|&start| start <= offset) as u32
+    }
+}
+
+fn version_of(name: &str, text: &str, line: u32) -> Result<Version, LockfileError> {
+    Version::parse(text).map_err(|e| LockfileError {
+        line: Some(line),
+        message: format!("package `{name}` has an invalid version `{text}`: {e}"),
+    })
+}
+
+/// Resolves `name`, `name version` and `name version (source)` references and fills v1 checksums.
+fn resolve(doc: Doc<'_>) -> Result<Lockfile, LockfileError> {
+    let Doc { version, packages: raws, root, metadata } = doc;
+    if let Some(v) = version.filter(|v| !(1..=4).contains(v)) {
+        return Err(LockfileError { line: None, message: format!("unsupported lockfile version {v}") });
+    }
+    // Without an explicit `version`, v1 is recognised by its `[metadata]` or `[root]` table; the rest is v2
+    // (a v1 file with neither has no registry packages, so nothing in it audits differently).
+    let version = version.unwrap_or(if metadata.is_some() || root.is_some() { 1 } else { 2 });
+
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::with_capacity(raws.len());
+    for (i, raw) in raws.iter().enumerate() {
+        by_name.entry(raw.name).or_default().push(i);
+    }
+    let resolve_deps = |raw: &Raw<'_>| -> Result<Vec<usize>, LockfileError> {
+        raw.dependencies
+            .iter()
+            .map(|spec| {
+                let mut parts = spec.splitn(3, ' ');
+                let name = parts.next().unwrap_or_default();
+                let version = parts.next();
+                let source = parts.next().map(|s| s.trim_start_matches('(').trim_end_matches(')'));
+                let fits = |&&i: &&usize| {
+                    let p: &Raw<'_> = &raws[i];
+                    version.is_none_or(|v| p.version_text == v)
+                        && source
+                            .is_none_or(|s| p.source.map(source_without_fragment) == Some(source_without_fragment(s)))
+                };
+                let candidates: Vec<&usize> = by_name.get(name).into_iter().flatten().filter(fits).collect();
+                match candidates.as_slice() {
+                    [only] => Ok(**only),
+                    [] => Err(LockfileError {
+                        line: Some(raw.line),
+                        message: format!(
+                            "`{} {}` depends on `{spec}`, which is not in the lockfile",
+                            raw.name, raw.version
+                        ),
+                    }),
+                    _ => Err(LockfileError {
+                        line: Some(raw.line),
+                        message: format!("`{} {}` depends on `{spec}`, which is ambiguous", raw.name, raw.version),
+                    }),
+                }
+            })
+            .collect()
+    };
+    let checksum_from_metadata = |raw: &Raw<'_>| -> Option<String> {
+        let key = format!("checksum {} {} ({})", raw.name, raw.version_text, raw.source?);
+        metadata.as_ref()?.get(key.as_str()).filter(|s| **s != "<none>").map(|s| (*s).to_owned())
+    };
+    let finish = |raw: &Raw<'_>| -> Result<Package, LockfileError> {
+        Ok(Package {
+            name: raw.name.to_owned(),
+            version: raw.version.clone(),
+            source: raw.source.map(str::to_owned),
+            checksum: raw.checksum.map(str::to_owned).or_else(|| checksum_from_metadata(raw)),
+            dependencies: resolve_deps(raw)?,
+            replace: raw.replace.map(str::to_owned),
+            line: raw.line,
+        })
+    };
+    let packages = raws.iter().map(finish).collect::<Result<Vec<_>, _>>()?;
+    let root = root.as_ref().map(finish).transpose()?;
+    Ok(Lockfile { version, packages, root })
+}
+
+/// The layout Cargo writes, line by line. Returns `None` at the first line it does not recognise, so
+/// that the caller can fall back to the full TOML parser.
+mod fast {
+    use std::collections::HashMap;
+
+    use super::{Doc, LockfileError, Raw, version_of};
+
+    enum Section {
+        Top,
+        Package,
+        Root,
+        Metadata,
+        /// `[[patch.unused]]` and other tables that carry nothing to audit.
+        Skipped,
+    }
+
+    /// A `"..."` string without escapes, or `None`.
+    fn plain_string(value: &str) -> Option<&str> {
+        let inner = value.strip_prefix('"')?.strip_suffix('"')?;
+        (!inner.contains(['"', '\\'])).then_some(inner)
+    }
+
+    #[derive(Default)]
+    struct Fields<'a> {
+        name: Option<&'a str>,
+        version: Option<&'a str>,
+        source: Option<&'a str>,
+        checksum: Option<&'a str>,
+        dependencies: Vec<&'a str>,
+        replace: Option<&'a str>,
+        line: u32,
+    }
+
+    fn finish<'a>(fields: Fields<'a>) -> Result<Raw<'a>, LockfileError> {
+        let line = fields.line;
+        let name = fields
+            .name
+            .ok_or_else(|| LockfileError { line: Some(line), message: "package entry has no `name`".into() })?;
+        let version_text = fields
+            .version
+            .ok_or_else(|| LockfileError { line: Some(line), message: format!("package `{name}` has no `version`") })?;
+        Ok(Raw {
+            name,
+            version_text,
+            version: version_of(name, version_text, line)?,
+            source: fields.source,
+            checksum: fields.checksum,
+            dependencies: fields.dependencies,
+            replace: fields.replace,
+            line,
+        })
+    }
+
+    /// Moves the entry being read, if any, into `doc`.
+    fn flush<'a>(current: &mut Option<Fields<'a>>, section: &Section, doc: &mut Doc<'a>) -> Result<(), LockfileError> {
+        if let Some(fields) = current.take() {
+            let raw = finish(fields)?;
+            match section {
+                Section::Root => doc.root = Some(raw),
+                _ => doc.packages.push(raw),
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn scan(text: &str) -> Option<Result<Doc<'_>, LockfileError>> {
+        let mut doc = Doc::default();
+        let mut section = Section::Top;
+        let mut current: Option<Fields<'_>> = None;
+        let mut in_deps = false;
+        for (i, line) in text.lines().enumerate() {
+            let number = i as u32 + 1;
+            if in_deps {
+                let item = line.trim();
+                if item == "]" {
+                    in_deps = false;
+                } else {
+                    let value = plain_string(item.strip_suffix(',').unwrap_or(item))?;
+                    current.as_mut()?.dependencies.push(value);
+                }
+                continue;
+            }
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if line.starts_with('[') {
+                let previous = std::mem::replace(&mut section, Section::Skipped);
+                if let Err(e) = flush(&mut current, &previous, &mut doc) {
+                    return Some(Err(e));
+                }
+                section = match line {
+                    "[[package]]" => Section::Package,
+                    "[root]" => Section::Root,
+                    "[metadata]" => Section::Metadata,
+                    "[[patch.unused]]" => Section::Skipped,
+                    _ => return None,
+                };
+                if matches!(section, Section::Package | Section::Root) {
+                    current = Some(Fields { line: number, ..Fields::default() });
+                }
+                if matches!(section, Section::Metadata) {
+                    doc.metadata.get_or_insert_with(HashMap::new);
+                }
+                continue;
+            }
+            let (key, value) = line.split_once(" = ")?;
+            match section {
+                Section::Top if key == "version" => doc.version = Some(value.parse().ok()?),
+                Section::Top => return None,
+                Section::Skipped => {}
+                Section::Metadata => {
+                    let key = plain_string(key)?;
+                    doc.metadata.as_mut()?.insert(key, plain_string(value)?);
+                }
+                Section::Package | Section::Root => {
+                    let fields = current.as_mut()?;
+                    if key == "dependencies" {
+                        match value {
+                            "[" => in_deps = true,
+                            "[]" => {}
+                            _ => return None,
+                        }
+                        continue;
+                    }
+                    let value = plain_string(value)?;
+                    let slot = match key {
+                        "name" => &mut fields.name,
+                        "version" => &mut fields.version,
+                        "source" => &mut fields.source,
+                        "checksum" => &mut fields.checksum,
+                        "replace" => &mut fields.replace,
+                        _ => return None,
+                    };
+                    if slot.replace(value).is_some() {
+                        return None;
+                    }
+                }
+            }
+        }
+        if in_deps {
+            return None;
+        }
+        let last = std::mem::replace(&mut section, Section::Skipped);
+        Some(flush(&mut current, &last, &mut doc).map(|()| doc))
+    }
+}
+
+/// Any valid TOML, through the spanned document of the `toml` crate.
+mod slow {
+    use std::collections::HashMap;
+
+    use toml::de::{DeTable, DeValue};
+
+    use super::{Doc, LineIndex, LockfileError, Raw, version_of};
+
+    pub(super) fn scan<'a>(text: &str, doc: &'a DeTable<'a>) -> Result<Doc<'a>, LockfileError> {
+        let lines = LineIndex::new(text);
+        let at = |offset: usize, message: String| LockfileError { line: Some(lines.line(offset)), message };
         let version = match doc.get("version") {
             None => None,
             Some(v) => match v.get_ref() {
-                DeValue::Integer(i) => {
-                    Some(i.as_str().parse::<u32>().ok().filter(|n| (1..=4).contains(n)).ok_or_else(|| {
-                        LockfileError {
-                            line: Some(line_of(v.span())),
-                            message: format!("unsupported lockfile version {}", i.as_str()),
-                        }
-                    })?)
-                }
-                _ => {
-                    return Err(LockfileError {
-                        line: Some(line_of(v.span())),
-                        message: "`version` must be an integer".into(),
-                    });
-                }
+                DeValue::Integer(i) => Some(
+                    i.as_str()
+                        .parse::<u32>()
+                        .map_err(|_| at(v.span().start, format!("unsupported lockfile version {}", i.as_str())))?,
+                ),
+                _ => return Err(at(v.span().start, "`version` must be an integer".into())),
             },
         };
-        let metadata = doc.get("metadata").and_then(|m| m.get_ref().as_table());
-
-        let mut raws = Vec::new();
+        let metadata = match doc.get("metadata") {
+            None => None,
+            Some(m) => {
+                let table =
+                    m.get_ref().as_table().ok_or_else(|| at(m.span().start, "`metadata` must be a table".into()))?;
+                Some(
+                    table
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.get_ref().as_ref(), v.get_ref().as_str()?)))
+                        .collect::<HashMap<&str, &str>>(),
+                )
+            }
+        };
+        let mut packages = Vec::new();
         if let Some(list) = doc.get("package") {
             let DeValue::Array(items) = list.get_ref() else {
-                return Err(LockfileError {
-                    line: Some(line_of(list.span())),
-                    message: "`package` must be an array of tables".into(),
-                });
+                return Err(at(list.span().start, "`package` must be an array of tables".into()));
             };
             for item in items.iter() {
-                let Some(table) = item.get_ref().as_table() else {
-                    return Err(LockfileError {
-                        line: Some(line_of(item.span())),
-                        message: "a `[[package]]` entry must be a table".into(),
-                    });
-                };
-                raws.push(raw_package(table, line_of(item.span()), &line_of)?);
+                let table = item
+                    .get_ref()
+                    .as_table()
+                    .ok_or_else(|| at(item.span().start, "a `[[package]]` entry must be a table".into()))?;
+                packages.push(raw(table, lines.line(item.span().start), &at)?);
             }
         }
         let root = match doc.get("root") {
             None => None,
             Some(r) => {
-                let table = r.get_ref().as_table().ok_or_else(|| LockfileError {
-                    line: Some(line_of(r.span())),
-                    message: "`root` must be a table".into(),
-                })?;
-                Some(raw_package(table, line_of(r.span()), &line_of)?)
+                let table =
+                    r.get_ref().as_table().ok_or_else(|| at(r.span().start, "`root` must be a table".into()))?;
+                Some(raw(table, lines.line(r.span().start), &at)?)
             }
         };
-        // Without an explicit `version`, v1 is recognised by its `[metadata]` or `[root]` table; the rest is v2
-        // (a v1 file with neither has no registry packages, so nothing in it can be audited differently).
-        let version = version.unwrap_or(if metadata.is_some() || root.is_some() { 1 } else { 2 });
-
-        // Resolve "name", "name version" and "name version (source)" references.
-        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, raw) in raws.iter().enumerate() {
-            by_name.entry(raw.name.as_str()).or_default().push(i);
-        }
-        let resolve = |raw: &Raw<'_>| -> Result<Vec<usize>, LockfileError> {
-            raw.dependencies
-                .iter()
-                .map(|spec| {
-                    let mut parts = spec.splitn(3, ' ');
-                    let name = parts.next().unwrap_or_default();
-                    let version = parts.next();
-                    let source = parts.next().map(|s| s.trim_start_matches('(').trim_end_matches(')'));
-                    let fits = |&&i: &&usize| {
-                        let p: &Raw<'_> = &raws[i];
-                        version.is_none_or(|v| p.version.to_string() == v)
-                            && source.is_none_or(|s| {
-                                p.source.as_deref().map(source_without_fragment) == Some(source_without_fragment(s))
-                            })
-                    };
-                    let candidates: Vec<&usize> = by_name.get(name).into_iter().flatten().filter(fits).collect();
-                    match candidates.as_slice() {
-                        [only] => Ok(**only),
-                        [] => Err(LockfileError {
-                            line: Some(raw.line),
-                            message: format!(
-                                "`{} {}` depends on `{spec}`, which is not in the lockfile",
-                                raw.name, raw.version
-                            ),
-                        }),
-                        _ => Err(LockfileError {
-                            line: Some(raw.line),
-                            message: format!("`{} {}` depends on `{spec}`, which is ambiguous", raw.name, raw.version),
-                        }),
-                    }
-                })
-                .collect()
-        };
-
-        let checksum_from_metadata = |raw: &Raw<'_>| -> Option<String> {
-            let key = format!("checksum {} {} ({})", raw.name, raw.version, raw.source.as_deref()?);
-            let value = metadata?.get(key.as_str())?;
-            value.get_ref().as_str().filter(|s| *s != "<none>").map(str::to_owned)
-        };
-        let finish = |raw: &Raw<'_>| -> Result<Package, LockfileError> {
-            Ok(Package {
-                name: raw.name.clone(),
-                version: raw.version.clone(),
-                source: raw.source.clone(),
-                checksum: raw.checksum.clone().or_else(|| checksum_from_metadata(raw)),
-                dependencies: resolve(raw)?,
-                replace: raw.replace.clone(),
-                line: raw.line,
-            })
-        };
-        let packages = raws.iter().map(finish).collect::<Result<Vec<_>, _>>()?;
-        let root = root.as_ref().map(finish).transpose()?;
-        Ok(Lockfile { version, packages, root })
+        Ok(Doc { version, packages, root, metadata })
     }
-}
 
-fn raw_package<'a>(
-    table: &'a DeTable<'a>,
-    line: u32,
-    line_of: &dyn Fn(Range<usize>) -> u32,
-) -> Result<Raw<'a>, LockfileError> {
-    let string = |key: &str| -> Result<Option<String>, LockfileError> {
-        match table.get(key) {
-            None => Ok(None),
-            Some(v) => v.get_ref().as_str().map(|s| Some(s.to_owned())).ok_or_else(|| LockfileError {
-                line: Some(line_of(v.span())),
-                message: format!("`{key}` must be a string"),
-            }),
-        }
-    };
-    let name = string("name")?
-        .ok_or_else(|| LockfileError { line: Some(line), message: "package entry has no `name`".into() })?;
-    let version_text = string("version")?
-        .ok_or_else(|| LockfileError { line: Some(line), message: format!("package `{name}` has no `version`") })?;
-    let version = Version::parse(&version_text).map_err(|e| LockfileError {
-        line: Some(line),
-        message: format!("package `{name}` has an invalid version `{version_text}`: {e}"),
-    })?;
-    let mut dependencies = Vec::new();
-    if let Some(deps) = table.get("dependencies") {
-        let DeValue::Array(items) = deps.get_ref() else {
-            return Err(LockfileError {
-                line: Some(line_of(deps.span())),
-                message: "`dependencies` must be an array".into(),
-            });
+    fn raw<'a>(
+        table: &'a DeTable<'a>,
+        line: u32,
+        at: &dyn Fn(usize, String) -> LockfileError,
+    ) -> Result<Raw<'a>, LockfileError> {
+        let string = |key: &str| -> Result<Option<&'a str>, LockfileError> {
+            match table.get(key) {
+                None => Ok(None),
+                Some(v) => v
+                    .get_ref()
+                    .as_str()
+                    .map(Some)
+                    .ok_or_else(|| at(v.span().start, format!("`{key}` must be a string"))),
+            }
         };
-        for item in items.iter() {
-            let spec = item.get_ref().as_str().ok_or_else(|| LockfileError {
-                line: Some(line_of(item.span())),
-                message: "a dependency must be a string".into(),
-            })?;
-            dependencies.push(spec);
+        let name = string("name")?
+            .ok_or_else(|| LockfileError { line: Some(line), message: "package entry has no `name`".into() })?;
+        let version_text = string("version")?
+            .ok_or_else(|| LockfileError { line: Some(line), message: format!("package `{name}` has no `version`") })?;
+        let mut dependencies = Vec::new();
+        if let Some(deps) = table.get("dependencies") {
+            let DeValue::Array(items) = deps.get_ref() else {
+                return Err(at(deps.span().start, "`dependencies` must be an array".into()));
+            };
+            for item in items.iter() {
+                dependencies.push(
+                    item.get_ref()
+                        .as_str()
+                        .ok_or_else(|| at(item.span().start, "a dependency must be a string".into()))?,
+                );
+            }
         }
+        Ok(Raw {
+            name,
+            version_text,
+            version: version_of(name, version_text, line)?,
+            source: string("source")?,
+            checksum: string("checksum")?,
+            dependencies,
+            replace: string("replace")?,
+            line,
+        })
     }
-    Ok(Raw {
-        name,
-        version,
-        source: string("source")?,
-        checksum: string("checksum")?,
-        dependencies,
-        replace: string("replace")?,
-        line,
-    })
 }

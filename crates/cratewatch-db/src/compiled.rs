@@ -96,12 +96,15 @@ impl CompiledDb {
                     status: CacheStatus::Fresh,
                     elapsed: Duration::ZERO,
                 };
-                let fingerprint = &header.fingerprint;
+                // Verify on a second thread while `work` runs here; this thread joins the check when done.
+                let racy = header.fingerprint.is_racy(header.built_ns);
+                let verification = header.fingerprint.verification(&root);
                 let (fresh, result) = std::thread::scope(|scope| {
-                    let check =
-                        scope.spawn(|| !fingerprint.is_racy(header.built_ns) && fingerprint.still_matches(&root));
+                    let helper = scope.spawn(|| verification.help());
                     let result = work(&db);
-                    (check.join().unwrap_or(false), result)
+                    verification.help();
+                    let helped = helper.join().is_ok();
+                    (helped && !racy && verification.is_fresh(), result)
                 });
                 if fresh {
                     let db = CompiledDb { elapsed: started.elapsed(), ..db };

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use cratewatch_advisory::{Advisory, Code, Collection, Diagnostic, DiagnosticSeverity, parse_advisory};
 
 use crate::Error;
-use crate::fingerprint::{Fingerprint, Stamp};
+use crate::fingerprint::{Fingerprint, Stamp, Tree};
 
 /// A diagnostic about one file of the database.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +46,7 @@ pub(crate) fn walk(root: &Path) -> Result<Walk, Error> {
     if !meta.is_dir() {
         return Err(Error::NotADirectory { path: root.to_owned() });
     }
+    let tree = Tree::open(root).map_err(|source| Error::Open { path: root.to_owned(), source })?;
     let mut files = Vec::new();
     let mut fingerprint = Fingerprint::default();
     let mut diagnostics = Vec::new();
@@ -53,12 +54,12 @@ pub(crate) fn walk(root: &Path) -> Result<Walk, Error> {
     for collection in [Collection::Crates, Collection::Rust] {
         let top = collection.as_str();
         let top_path = root.join(top);
-        let Ok(top_meta) = fs::metadata(&top_path) else {
+        if !top_path.is_dir() {
             fingerprint.push(top.to_owned(), Stamp::absent());
             continue;
-        };
+        }
         found_collection = true;
-        fingerprint.push(top.to_owned(), Stamp::of(&top_meta));
+        fingerprint.push(top.to_owned(), tree.stamp(top));
         let entries = read_dir_sorted(&top_path)?;
         for (dir_name, dir_path) in entries {
             let Ok(dir_meta) = fs::metadata(&dir_path) else { continue };
@@ -66,7 +67,7 @@ pub(crate) fn walk(root: &Path) -> Result<Walk, Error> {
                 continue;
             }
             let rel_dir = format!("{top}/{dir_name}");
-            fingerprint.push(rel_dir.clone(), Stamp::of(&dir_meta));
+            fingerprint.push(rel_dir.clone(), tree.stamp(&rel_dir));
             for (file_name, file_path) in read_dir_sorted(&dir_path)? {
                 let rel_path = format!("{rel_dir}/{file_name}");
                 let Ok(file_meta) = fs::metadata(&file_path) else { continue };
@@ -84,7 +85,7 @@ pub(crate) fn walk(root: &Path) -> Result<Walk, Error> {
                     });
                     continue;
                 }
-                fingerprint.push(rel_path.clone(), Stamp::of(&file_meta));
+                fingerprint.push(rel_path.clone(), tree.stamp(&rel_path));
                 files.push(AdvisoryFile { rel_path, collection, dir_name: dir_name.clone() });
             }
         }

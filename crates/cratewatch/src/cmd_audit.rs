@@ -17,6 +17,7 @@ use crate::paths;
 use crate::render::{self, Context as RenderContext};
 
 pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    let timings = Timings::from_env();
     let config_path = config_path(&args);
     let config = match &config_path {
         None => AuditConfig::default(),
@@ -52,6 +53,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         parsed.as_ref().ok().map(|lockfile| lookup(db, lockfile))
     })
     .with_context(|| format!("cannot open advisory database {}", db_path.display()))?;
+    timings.mark("open database, parse lockfile, look up advisories");
     let lockfile = match lockfile.into_inner().expect("parsed in open_with") {
         Ok(lockfile) => lockfile,
         Err(e) => bail!("{}: {e}", args.file.display()),
@@ -61,6 +63,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let published = index.as_ref().map(IndexVersions);
     let report = audit(&lockfile, &advisories, &settings, published.as_ref().map(|p| p as &dyn PublishedVersions));
     let fails = report.fails(&deny);
+    timings.mark("audit");
 
     let context = RenderContext {
         lockfile: &lockfile,
@@ -77,7 +80,9 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         status_notes(&db, config_path.as_deref(), &config);
     }
+    timings.mark("render");
     print(&text)?;
+    timings.mark("write");
     if !args.quiet && format != Format::Human {
         note(&render::summary(&report));
     }
@@ -167,5 +172,22 @@ impl PublishedVersions for IndexVersions<'_> {
     fn published(&self, name: &str) -> Option<Vec<(cratewatch_advisory::semver::Version, bool)>> {
         let versions = self.0.crate_versions(name).ok()??;
         Some(versions.versions.into_iter().map(|v| (v.version, v.yanked)).collect())
+    }
+}
+
+/// Phase timings on standard error when `CRATEWATCH_TIMINGS` is set (for benchmarking).
+struct Timings(Option<std::cell::Cell<std::time::Instant>>);
+
+impl Timings {
+    fn from_env() -> Self {
+        Timings(std::env::var_os("CRATEWATCH_TIMINGS").map(|_| std::cell::Cell::new(std::time::Instant::now())))
+    }
+
+    fn mark(&self, phase: &str) {
+        if let Some(last) = &self.0 {
+            let now = std::time::Instant::now();
+            note(&format!("timing: {phase}: {:.3} ms", (now - last.get()).as_secs_f64() * 1000.0));
+            last.set(now);
+        }
     }
 }

@@ -1,0 +1,80 @@
+//! Lockfile parsing: the fast path for Cargo's own layout agrees with the full TOML parser.
+
+use cratewatch_audit::Lockfile;
+use cratewatch_testdata::lockfiles;
+
+#[test]
+fn fast_and_full_parsers_agree_on_every_real_lockfile() {
+    for (path, _) in lockfiles() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(Lockfile::is_canonical(&text), "{} should take the fast path", path.display());
+        let fast = Lockfile::parse(&text).unwrap();
+        let full = Lockfile::parse_with_toml(&text).unwrap();
+        assert_eq!(fast, full, "{}", path.display());
+        assert!(fast.packages.iter().all(|p| text.lines().nth(p.line as usize - 1) == Some("[[package]]")));
+    }
+}
+
+/// Variants Cargo would not write but TOML allows: each leaves the fast path and parses the same.
+#[test]
+fn unusual_layouts_fall_back_to_the_full_parser() {
+    let canonical = r#"version = 3
+
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = [
+ "serde",
+]
+
+[[package]]
+name = "serde"
+version = "1.0.100"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "abc"
+"#;
+    let expected = Lockfile::parse(canonical).unwrap();
+    assert!(Lockfile::is_canonical(canonical));
+    assert_eq!(expected.packages[0].dependencies, vec![1]);
+    let variants = [
+        canonical.replace("dependencies = [\n \"serde\",\n]", "dependencies = [\"serde\"]"),
+        canonical.replace("name = \"serde\"", "name = 'serde'"),
+        canonical.replace("version = 3\n", "version = 3 # format\n"),
+        canonical.replace("name = \"app\"", "name = \"\\u0061pp\""),
+        canonical.replace("[[package]]\nname = \"serde\"", "[[package]]\n  name = \"serde\""),
+    ];
+    for variant in variants {
+        assert!(!Lockfile::is_canonical(&variant), "{variant}");
+        let parsed = Lockfile::parse(&variant).unwrap_or_else(|e| panic!("{e}\n{variant}"));
+        assert_eq!(parsed.packages.len(), 2);
+        assert_eq!(parsed.packages[0].name, "app");
+        assert_eq!(parsed.packages[0].dependencies, vec![1]);
+        assert_eq!(parsed.packages[1].checksum.as_deref(), Some("abc"));
+    }
+}
+
+#[test]
+fn v1_root_and_metadata_checksums() {
+    let text = r#"[root]
+name = "app"
+version = "0.1.0"
+dependencies = [
+ "libc 0.2.20 (registry+https://github.com/rust-lang/crates.io-index)",
+]
+
+[[package]]
+name = "libc"
+version = "0.2.20"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[metadata]
+"checksum libc 0.2.20 (registry+https://github.com/rust-lang/crates.io-index)" = "684f330624d8c3784fb9558ca46c4ce488073a8d22450415c5eb4f4cfb0d11b5"
+"#;
+    for lockfile in [Lockfile::parse(text).unwrap(), Lockfile::parse_with_toml(text).unwrap()] {
+        assert_eq!(lockfile.version, 1);
+        assert_eq!(lockfile.packages.len(), 1);
+        assert_eq!(lockfile.root.as_ref().unwrap().dependencies, vec![0]);
+        assert!(lockfile.packages[0].checksum.as_deref().unwrap().starts_with("684f33"));
+        assert!(lockfile.packages[0].is_from_crates_io());
+    }
+}
