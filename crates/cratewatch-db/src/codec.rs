@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use cratewatch_advisory::semver::VersionReq;
+use cratewatch_advisory::semver::{Version, VersionReq};
 use cratewatch_advisory::{
     Advisory, AdvisoryId, Affected, Category, Collection, Cvss, Date, Informational, License, Versions,
 };
@@ -55,7 +55,21 @@ impl Writer {
         }
     }
 
+    /// Writes an advisory as two length-prefixed parts: its `[versions]` first, so that a reader can
+    /// decide whether a package version is affected before decoding (or skipping) the rest.
     pub(crate) fn advisory(&mut self, a: &Advisory) {
+        let mut versions = Writer::default();
+        versions.reqs(a.versions.patched());
+        versions.reqs(a.versions.unaffected());
+        self.u32(versions.buf.len() as u32);
+        self.buf.extend_from_slice(&versions.buf);
+        let mut body = Writer::default();
+        body.body(a);
+        self.u32(body.buf.len() as u32);
+        self.buf.extend_from_slice(&body.buf);
+    }
+
+    fn body(&mut self, a: &Advisory) {
         self.str(a.id.as_str());
         self.str(&a.package);
         self.u8(match a.collection {
@@ -90,8 +104,6 @@ impl Writer {
                 }
             }
         }
-        self.reqs(a.versions.patched());
-        self.reqs(a.versions.unaffected());
     }
 }
 
@@ -116,14 +128,19 @@ impl<'a> Reader<'a> {
         self.buf = tail;
         Ok(head)
     }
+    /// How many bytes are left.
+    pub(crate) fn remaining(&self) -> usize {
+        self.buf.len()
+    }
+    /// Skips `n` bytes.
+    pub(crate) fn skip(&mut self, n: usize) -> Result<(), Corrupt> {
+        self.take(n).map(drop)
+    }
     pub(crate) fn u8(&mut self) -> Result<u8, Corrupt> {
         Ok(self.take(1)?[0])
     }
     pub(crate) fn u32(&mut self) -> Result<u32, Corrupt> {
         Ok(u32::from_le_bytes(self.take(4)?.try_into().map_err(|_| Corrupt)?))
-    }
-    pub(crate) fn u64(&mut self) -> Result<u64, Corrupt> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().map_err(|_| Corrupt)?))
     }
     pub(crate) fn i128(&mut self) -> Result<i128, Corrupt> {
         Ok(i128::from_le_bytes(self.take(16)?.try_into().map_err(|_| Corrupt)?))
@@ -148,7 +165,23 @@ impl<'a> Reader<'a> {
         (0..n).map(|_| VersionReq::parse(self.str()?).map_err(|_| Corrupt)).collect()
     }
 
-    pub(crate) fn advisory(&mut self) -> Result<Advisory, Corrupt> {
+    /// Reads the next advisory; when `affecting` is given and the advisory does not affect that version,
+    /// skips its body and returns `None`.
+    pub(crate) fn advisory(&mut self, affecting: Option<&Version>) -> Result<Option<Advisory>, Corrupt> {
+        let versions_len = self.u32()? as usize;
+        let mut versions = Reader::new(self.take(versions_len)?);
+        let patched = versions.reqs()?;
+        let unaffected = versions.reqs()?;
+        let versions = Versions::new(patched, unaffected).map_err(|_| Corrupt)?;
+        let body_len = self.u32()? as usize;
+        let body = self.take(body_len)?;
+        if affecting.is_some_and(|v| !versions.is_affected(v)) {
+            return Ok(None);
+        }
+        Reader::new(body).body(versions).map(Some)
+    }
+
+    fn body(&mut self, versions: Versions) -> Result<Advisory, Corrupt> {
         let id = AdvisoryId::new(self.str()?).map_err(|_| Corrupt)?;
         let package = self.str()?.to_owned();
         let collection = match self.u8()? {
@@ -190,9 +223,6 @@ impl<'a> Reader<'a> {
             }
             _ => return Err(Corrupt),
         };
-        let patched = self.reqs()?;
-        let unaffected = self.reqs()?;
-        let versions = Versions::new(patched, unaffected).map_err(|_| Corrupt)?;
         Ok(Advisory {
             id,
             package,

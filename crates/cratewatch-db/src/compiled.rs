@@ -1,24 +1,35 @@
-//! The compiled database: one cache file per advisory tree holding a package index, the load
-//! diagnostics, the tree's fingerprint and every advisory in a compact binary form. Opening it reads only
-//! the index; the advisories of a package are decoded when asked for. Freshness is verified against the
-//! tree on every open (in parallel with the caller's own work), and a stale or damaged cache is rebuilt.
+//! The compiled database: one cache file per advisory tree holding the load diagnostics, a sorted
+//! package index, the tree's fingerprint and every advisory in a compact binary form. Opening it reads
+//! the header only and uses it in place (binary search in the index, verification straight from the
+//! encoded fingerprint); the advisories of a package are decoded when asked for, and with a version
+//! given, only those that affect it. Freshness is verified against the tree on every open, in parallel
+//! with the caller's own work, and a stale or damaged cache is rebuilt.
+//!
+//! File layout: `CWDB`, format (u32), header length (u64), records length (u64), header, records. The header holds the tool
+//! version, the tree's root, the build time, the advisory count, the diagnostics, the index (count,
+//! fixed-size entries, names) and the fingerprint (see [`crate::fingerprint`]).
 
-use std::collections::HashMap;
+use std::cmp::Ordering;
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use cratewatch_advisory::semver::Version;
 use cratewatch_advisory::{Advisory, Code, Diagnostic, DiagnosticSeverity};
 
 use crate::codec::{Corrupt, Reader, Writer};
-use crate::fingerprint::{Fingerprint, Stamp, now_ns};
+use crate::fingerprint::{EncodedFingerprint, now_ns};
 use crate::load::{FileDiagnostic, parse_files, walk};
 use crate::{Database, Error};
 
 const MAGIC: &[u8; 4] = b"CWDB";
+/// Bytes before the header: magic, format, header length, records length.
+const PREFIX: u64 = 24;
 /// Bump whenever the encoding changes; older caches are then rebuilt.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
+/// Size of one index entry: name offset (u32), name length (u32), record offset (u64), record length (u32).
+const INDEX_ENTRY: usize = 20;
 
 /// How the compiled database was obtained on this open.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,9 +53,7 @@ pub enum CacheStatus {
 #[derive(Debug)]
 pub struct CompiledDb {
     root: PathBuf,
-    advisory_count: usize,
-    diagnostics: Vec<FileDiagnostic>,
-    index: HashMap<String, (u64, u32)>,
+    header: Header,
     records: Records,
     status: CacheStatus,
     elapsed: Duration,
@@ -56,14 +65,88 @@ enum Records {
     Memory(Vec<u8>),
 }
 
-/// What the header of a cache file holds.
+/// The decoded parts of a header, and the byte ranges of the parts used in place.
+#[derive(Debug)]
 struct Header {
+    bytes: Vec<u8>,
     root: String,
     built_ns: i128,
     advisory_count: usize,
     diagnostics: Vec<FileDiagnostic>,
-    index: HashMap<String, (u64, u32)>,
-    fingerprint: Fingerprint,
+    index_entries: std::ops::Range<usize>,
+    index_names: std::ops::Range<usize>,
+    fingerprint: std::ops::Range<usize>,
+}
+
+impl Header {
+    fn decode(bytes: Vec<u8>) -> Result<Header, Corrupt> {
+        let total = bytes.len();
+        let mut r = Reader::new(&bytes);
+        if r.str()? != env!("CARGO_PKG_VERSION") {
+            return Err(Corrupt);
+        }
+        let root = r.str()?.to_owned();
+        let built_ns = r.i128()?;
+        let advisory_count = r.u32()? as usize;
+        let mut diagnostics = Vec::new();
+        for _ in 0..r.u32()? {
+            let path = r.str()?.to_owned();
+            let code = Code::parse(r.str()?).ok_or(Corrupt)?;
+            let severity = if r.u8()? == 1 { DiagnosticSeverity::Error } else { DiagnosticSeverity::Warning };
+            let line = Some(r.u32()?).filter(|&l| l != 0);
+            let message = r.str()?.to_owned();
+            diagnostics.push(FileDiagnostic { path, diagnostic: Diagnostic { code, severity, line, message } });
+        }
+        let packages = r.u32()? as usize;
+        let entries_start = total - r.remaining();
+        let entries_len = packages.checked_mul(INDEX_ENTRY).ok_or(Corrupt)?;
+        r.skip(entries_len)?;
+        let names_len = r.u32()? as usize;
+        let names_start = total - r.remaining();
+        r.skip(names_len)?;
+        let fingerprint_start = total - r.remaining();
+        let (_, rest) = EncodedFingerprint::split(&bytes[fingerprint_start..]).ok_or(Corrupt)?;
+        let fingerprint = fingerprint_start..total - rest.len();
+        Ok(Header {
+            root,
+            built_ns,
+            advisory_count,
+            diagnostics,
+            index_entries: entries_start..entries_start + entries_len,
+            index_names: names_start..names_start + names_len,
+            fingerprint,
+            bytes,
+        })
+    }
+
+    fn fingerprint(&self) -> EncodedFingerprint<'_> {
+        EncodedFingerprint::split(&self.bytes[self.fingerprint.clone()]).expect("checked when decoded").0
+    }
+
+    /// The record range of `package`, by binary search in the sorted index.
+    fn find(&self, package: &str) -> Option<(u64, u32)> {
+        let entries = &self.bytes[self.index_entries.clone()];
+        let names = &self.bytes[self.index_names.clone()];
+        let entry = |i: usize| &entries[i * INDEX_ENTRY..(i + 1) * INDEX_ENTRY];
+        let u32_at = |e: &[u8], at: usize| u32::from_le_bytes(e[at..at + 4].try_into().expect("4 bytes"));
+        let name = |e: &[u8]| {
+            let (offset, len) = (u32_at(e, 0) as usize, u32_at(e, 4) as usize);
+            names.get(offset..offset + len).unwrap_or_default()
+        };
+        let (mut low, mut high) = (0, entries.len() / INDEX_ENTRY);
+        while low < high {
+            let mid = (low + high) / 2;
+            match name(entry(mid)).cmp(package.as_bytes()) {
+                Ordering::Less => low = mid + 1,
+                Ordering::Greater => high = mid,
+                Ordering::Equal => {
+                    let e = entry(mid);
+                    return Some((u64::from_le_bytes(e[8..16].try_into().expect("8 bytes")), u32_at(e, 16)));
+                }
+            }
+        }
+        None
+    }
 }
 
 impl CompiledDb {
@@ -89,22 +172,19 @@ impl CompiledDb {
             Ok((header, file, start)) => {
                 let db = CompiledDb {
                     root: root.clone(),
-                    advisory_count: header.advisory_count,
-                    diagnostics: header.diagnostics,
-                    index: header.index,
+                    header,
                     records: Records::File { file, start },
                     status: CacheStatus::Fresh,
                     elapsed: Duration::ZERO,
                 };
                 // Verify on a second thread while `work` runs here; this thread joins the check when done.
-                let racy = header.fingerprint.is_racy(header.built_ns);
-                let verification = header.fingerprint.verification(&root);
+                let verification = db.header.fingerprint().verification(&root, db.header.built_ns);
                 let (fresh, result) = std::thread::scope(|scope| {
                     let helper = scope.spawn(|| verification.help());
                     let result = work(&db);
                     verification.help();
                     let helped = helper.join().is_ok();
-                    (helped && !racy && verification.is_fresh(), result)
+                    (helped && verification.is_fresh(), result)
                 });
                 if fresh {
                     let db = CompiledDb { elapsed: started.elapsed(), ..db };
@@ -126,17 +206,18 @@ impl CompiledDb {
 
     /// How many advisories loaded.
     pub fn advisory_count(&self) -> usize {
-        self.advisory_count
+        self.header.advisory_count
     }
 
     /// Problems found when the tree was compiled.
     pub fn diagnostics(&self) -> &[FileDiagnostic] {
-        &self.diagnostics
+        &self.header.diagnostics
     }
 
     /// How many advisory files were skipped because of errors.
     pub fn skipped_count(&self) -> usize {
         let mut paths: Vec<&str> = self
+            .header
             .diagnostics
             .iter()
             .filter(|d| d.diagnostic.severity == DiagnosticSeverity::Error)
@@ -158,12 +239,22 @@ impl CompiledDb {
 
     /// Whether any advisory concerns `package`.
     pub fn has_package(&self, package: &str) -> bool {
-        self.index.contains_key(package)
+        self.header.find(package).is_some()
     }
 
-    /// Decodes the advisories about `package`.
+    /// Decodes every advisory about `package`.
     pub fn advisories_for(&self, package: &str) -> Result<Vec<Advisory>, Error> {
-        let Some(&(offset, len)) = self.index.get(package) else { return Ok(Vec::new()) };
+        self.decode(package, None)
+    }
+
+    /// Decodes the advisories about `package` whose `[versions]` say `version` is affected; the others
+    /// are skipped without decoding.
+    pub fn advisories_affecting(&self, package: &str, version: &Version) -> Result<Vec<Advisory>, Error> {
+        self.decode(package, Some(version))
+    }
+
+    fn decode(&self, package: &str, affecting: Option<&Version>) -> Result<Vec<Advisory>, Error> {
+        let Some((offset, len)) = self.header.find(package) else { return Ok(Vec::new()) };
         let damaged = || Error::CorruptCache { path: self.root.clone() };
         let mut owned;
         let bytes: &[u8] = match &self.records {
@@ -176,7 +267,11 @@ impl CompiledDb {
         };
         let mut reader = Reader::new(bytes);
         let count = reader.u32().map_err(|_| damaged())?;
-        (0..count).map(|_| reader.advisory().map_err(|_| damaged())).collect()
+        let mut advisories = Vec::new();
+        for _ in 0..count {
+            advisories.extend(reader.advisory(affecting).map_err(|_| damaged())?);
+        }
+        Ok(advisories)
     }
 }
 
@@ -203,54 +298,25 @@ fn read_cache(path: &Path, root: &Path) -> Result<(Header, File, u64), String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err("no compiled database yet".into()),
         Err(e) => return Err(format!("cannot open {}: {e}", path.display())),
     };
-    let mut prefix = [0u8; 16];
+    let mut prefix = [0u8; PREFIX as usize];
     file.read_exact(&mut prefix).map_err(|_| "the compiled database is truncated".to_owned())?;
     let format = u32::from_le_bytes(prefix[4..8].try_into().expect("4 bytes"));
     if &prefix[..4] != MAGIC || format != FORMAT {
         return Err("the compiled database has another format".into());
     }
     let header_len = u64::from_le_bytes(prefix[8..16].try_into().expect("8 bytes"));
-    let mut header = vec![0; usize::try_from(header_len).map_err(|_| "bad header length".to_owned())?];
+    let records_len = u64::from_le_bytes(prefix[16..24].try_into().expect("8 bytes"));
+    let file_len = file.metadata().map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
+    if Some(file_len) != PREFIX.checked_add(header_len).and_then(|n| n.checked_add(records_len)) {
+        return Err("the compiled database is truncated".into());
+    }
+    let mut header = vec![0; header_len as usize];
     file.read_exact(&mut header).map_err(|_| "the compiled database is truncated".to_owned())?;
-    let header = decode_header(&header).map_err(|_| "the compiled database is damaged".to_owned())?;
+    let header = Header::decode(header).map_err(|_| "the compiled database is damaged".to_owned())?;
     if header.root != root.to_string_lossy() {
         return Err("the compiled database belongs to another tree".into());
     }
-    Ok((header, file, 16 + header_len))
-}
-
-fn decode_header(bytes: &[u8]) -> Result<Header, Corrupt> {
-    let mut r = Reader::new(bytes);
-    if r.str()? != env!("CARGO_PKG_VERSION") {
-        return Err(Corrupt);
-    }
-    let root = r.str()?.to_owned();
-    let built_ns = r.i128()?;
-    let advisory_count = r.u32()? as usize;
-    let mut diagnostics = Vec::new();
-    for _ in 0..r.u32()? {
-        let path = r.str()?.to_owned();
-        let code = Code::parse(r.str()?).ok_or(Corrupt)?;
-        let severity = if r.u8()? == 1 { DiagnosticSeverity::Error } else { DiagnosticSeverity::Warning };
-        let line = Some(r.u32()?).filter(|&l| l != 0);
-        let message = r.str()?.to_owned();
-        diagnostics.push(FileDiagnostic { path, diagnostic: Diagnostic { code, severity, line, message } });
-    }
-    let packages = r.u32()? as usize;
-    let mut index = HashMap::with_capacity(packages);
-    for _ in 0..packages {
-        let name = r.str()?.to_owned();
-        let offset = r.u64()?;
-        let len = r.u32()?;
-        index.insert(name, (offset, len));
-    }
-    let mut fingerprint = Fingerprint::default();
-    for _ in 0..r.u32()? {
-        let path = r.str()?.to_owned();
-        let stamp = Stamp { dev: r.u64()?, ino: r.u64()?, size: r.u64()?, mtime_ns: r.i128()?, ctime_ns: r.i128()? };
-        fingerprint.push(path, stamp);
-    }
-    Ok(Header { root, built_ns, advisory_count, diagnostics, index, fingerprint })
+    Ok((header, file, PREFIX + header_len))
 }
 
 /// Compiles the tree and writes the cache file (atomically, through a temporary file and a rename).
@@ -262,22 +328,19 @@ fn build(root: &Path, cache_path: &Path, reason: String) -> Result<CompiledDb, E
     diagnostics.extend(walk.diagnostics);
     let db = Database::from_parts(root.to_owned(), advisories, diagnostics);
 
-    let mut by_package: Vec<(&str, Vec<&Advisory>)> = Vec::new();
     let mut names: Vec<&str> = db.advisories().iter().map(|a| a.package.as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    for name in names {
-        by_package.push((name, db.for_package(name).collect()));
-    }
     let mut records = Writer::default();
-    let mut index = HashMap::with_capacity(by_package.len());
-    for (name, advisories) in &by_package {
+    let mut index = Vec::with_capacity(names.len());
+    for name in &names {
         let offset = records.buf.len() as u64;
+        let advisories: Vec<&Advisory> = db.for_package(name).collect();
         records.u32(advisories.len() as u32);
         for advisory in advisories {
             records.advisory(advisory);
         }
-        index.insert((*name).to_owned(), (offset, (records.buf.len() as u64 - offset) as u32));
+        index.push((offset, (records.buf.len() as u64 - offset) as u32));
     }
 
     let mut header = Writer::default();
@@ -293,32 +356,27 @@ fn build(root: &Path, cache_path: &Path, reason: String) -> Result<CompiledDb, E
         header.u32(d.diagnostic.line.unwrap_or(0));
         header.str(&d.diagnostic.message);
     }
-    header.u32(by_package.len() as u32);
-    for (name, _) in &by_package {
-        let (offset, len) = index[*name];
-        header.str(name);
-        header.u64(offset);
-        header.u32(len);
+    header.u32(names.len() as u32);
+    let mut name_blob = Vec::new();
+    for (name, (offset, len)) in names.iter().zip(&index) {
+        header.u32(name_blob.len() as u32);
+        header.u32(name.len() as u32);
+        header.u64(*offset);
+        header.u32(*len);
+        name_blob.extend_from_slice(name.as_bytes());
     }
-    header.u32(walk.fingerprint.entries.len() as u32);
-    for (path, s) in &walk.fingerprint.entries {
-        header.str(path);
-        header.u64(s.dev);
-        header.u64(s.ino);
-        header.u64(s.size);
-        header.i128(s.mtime_ns);
-        header.i128(s.ctime_ns);
-    }
+    header.u32(name_blob.len() as u32);
+    header.buf.extend_from_slice(&name_blob);
+    walk.fingerprint.encode(&mut header.buf);
 
     let status = match write_atomically(cache_path, &header.buf, &records.buf) {
         Ok(()) => CacheStatus::Rebuilt { reason },
         Err(e) => CacheStatus::Unsaved { reason: format!("cannot write {}: {e}", cache_path.display()) },
     };
+    let header = Header::decode(header.buf).map_err(|_| Error::CorruptCache { path: root.to_owned() })?;
     Ok(CompiledDb {
         root: root.to_owned(),
-        advisory_count: db.advisories().len(),
-        diagnostics: db.diagnostics().to_vec(),
-        index,
+        header,
         records: Records::Memory(records.buf),
         status,
         elapsed: Duration::ZERO,
@@ -335,6 +393,7 @@ fn write_atomically(path: &Path, header: &[u8], records: &[u8]) -> std::io::Resu
         file.write_all(MAGIC)?;
         file.write_all(&FORMAT.to_le_bytes())?;
         file.write_all(&(header.len() as u64).to_le_bytes())?;
+        file.write_all(&(records.len() as u64).to_le_bytes())?;
         file.write_all(header)?;
         file.write_all(records)?;
         fs::rename(&tmp, path)

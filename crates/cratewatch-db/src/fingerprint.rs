@@ -4,6 +4,7 @@
 //! was built could hide behind equal timestamps ("racy" entries, as git calls them), so such entries are
 //! never trusted and force a rebuild.
 
+use std::ffi::CStr;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -59,6 +60,14 @@ impl Tree {
 
     /// The stamp of `rel` (following symlinks), or [`Stamp::absent`] when it cannot be read.
     pub(crate) fn stamp(&self, rel: &str) -> Stamp {
+        match std::ffi::CString::new(rel) {
+            Ok(path) => self.stamp_c(&path),
+            Err(_) => Stamp::absent(),
+        }
+    }
+
+    /// Like [`Tree::stamp`], for a NUL-terminated path (no allocation on the hot path).
+    pub(crate) fn stamp_c(&self, rel: &CStr) -> Stamp {
         #[cfg(unix)]
         {
             // `allow`, not `expect`: these field widths differ between Unix platforms, so the casts are
@@ -80,6 +89,7 @@ impl Tree {
             let nanos = |t: std::io::Result<SystemTime>| {
                 t.ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as i128)
             };
+            let Ok(rel) = rel.to_str() else { return Stamp::absent() };
             match std::fs::metadata(self.root.join(rel)) {
                 Ok(meta) => Stamp {
                     dev: 0,
@@ -103,17 +113,69 @@ impl Fingerprint {
         self.entries.push((path, stamp));
     }
 
-    /// Whether any entry changed within the racy window before `built_ns`.
-    pub(crate) fn is_racy(&self, built_ns: i128) -> bool {
-        self.entries.iter().any(|(_, s)| s.mtime_ns.max(s.ctime_ns) > built_ns - RACY_WINDOW_NS)
+    /// Encodes the fingerprint for the cache: a count, fixed-size records, then the NUL-terminated paths,
+    /// so that it can be verified in place without decoding.
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        let mut paths = Vec::new();
+        out.extend_from_slice(&(self.entries.len() as u32).to_le_bytes());
+        for (path, s) in &self.entries {
+            out.extend_from_slice(&(paths.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(path.len() as u32).to_le_bytes());
+            out.extend_from_slice(&s.dev.to_le_bytes());
+            out.extend_from_slice(&s.ino.to_le_bytes());
+            out.extend_from_slice(&s.size.to_le_bytes());
+            out.extend_from_slice(&s.mtime_ns.to_le_bytes());
+            out.extend_from_slice(&s.ctime_ns.to_le_bytes());
+            paths.extend_from_slice(path.as_bytes());
+            paths.push(0);
+        }
+        out.extend_from_slice(&(paths.len() as u32).to_le_bytes());
+        out.extend_from_slice(&paths);
+    }
+}
+
+/// An encoded fingerprint inside a cache header, read in place.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EncodedFingerprint<'a> {
+    records: &'a [u8],
+    paths: &'a [u8],
+}
+
+const RECORD: usize = 64;
+
+impl<'a> EncodedFingerprint<'a> {
+    /// Splits an encoded fingerprint off the front of `bytes`; returns it and the rest.
+    pub(crate) fn split(bytes: &'a [u8]) -> Option<(Self, &'a [u8])> {
+        let count = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+        let records_end = 4 + count.checked_mul(RECORD)?;
+        let records = bytes.get(4..records_end)?;
+        let paths_len = u32::from_le_bytes(bytes.get(records_end..records_end + 4)?.try_into().ok()?) as usize;
+        let paths = bytes.get(records_end + 4..records_end + 4 + paths_len)?;
+        Some((EncodedFingerprint { records, paths }, &bytes[records_end + 4 + paths_len..]))
     }
 
-    /// Whether the tree under `root` still looks exactly as recorded. The entries are checked in chunks
-    /// handed out through a shared counter, so that any number of threads can share the work: each
-    /// thread calls [`Verification::help`] until no chunk is left.
-    pub(crate) fn verification<'a>(&'a self, root: &Path) -> Verification<'a> {
+    fn len(&self) -> usize {
+        self.records.len() / RECORD
+    }
+
+    /// The path and stamp of entry `i`, or `None` if the encoding is damaged.
+    fn entry(&self, i: usize) -> Option<(&'a CStr, Stamp)> {
+        let r = self.records.get(i * RECORD..(i + 1) * RECORD)?;
+        let u32_at = |at: usize| u32::from_le_bytes(r[at..at + 4].try_into().expect("4 bytes")) as usize;
+        let u64_at = |at: usize| u64::from_le_bytes(r[at..at + 8].try_into().expect("8 bytes"));
+        let i128_at = |at: usize| i128::from_le_bytes(r[at..at + 16].try_into().expect("16 bytes"));
+        let (offset, len) = (u32_at(0), u32_at(4));
+        let path = CStr::from_bytes_with_nul(self.paths.get(offset..offset + len + 1)?).ok()?;
+        let stamp =
+            Stamp { dev: u64_at(8), ino: u64_at(16), size: u64_at(24), mtime_ns: i128_at(32), ctime_ns: i128_at(48) };
+        Some((path, stamp))
+    }
+
+    /// A freshness check of the tree under `root` against this fingerprint, to be shared by threads.
+    pub(crate) fn verification(self, root: &Path, built_ns: i128) -> Verification<'a> {
         Verification {
             fingerprint: self,
+            built_ns,
             tree: Tree::open(root).ok(),
             next: AtomicUsize::new(0),
             stale: AtomicBool::new(false),
@@ -121,9 +183,11 @@ impl Fingerprint {
     }
 }
 
-/// A freshness check shared between threads.
+/// A freshness check shared between threads. The entries are handed out in chunks through a shared
+/// counter: each thread calls [`Verification::help`] until no chunk is left.
 pub(crate) struct Verification<'a> {
-    fingerprint: &'a Fingerprint,
+    fingerprint: EncodedFingerprint<'a>,
+    built_ns: i128,
     tree: Option<Tree>,
     next: AtomicUsize,
     stale: AtomicBool,
@@ -132,20 +196,27 @@ pub(crate) struct Verification<'a> {
 impl Verification<'_> {
     const CHUNK: usize = 64;
 
-    /// Checks chunks of entries until none is left or a difference is found.
+    /// Checks chunks of entries until none is left or a difference is found. An entry that changed
+    /// within the racy window before the cache was built is a difference too.
     pub(crate) fn help(&self) {
         let Some(tree) = &self.tree else {
             self.stale.store(true, Ordering::Relaxed);
             return;
         };
-        let entries = &self.fingerprint.entries;
+        let total = self.fingerprint.len();
+        let trusted_before = self.built_ns - RACY_WINDOW_NS;
         while !self.stale.load(Ordering::Relaxed) {
             let start = self.next.fetch_add(Self::CHUNK, Ordering::Relaxed);
-            if start >= entries.len() {
+            if start >= total {
                 break;
             }
-            let end = (start + Self::CHUNK).min(entries.len());
-            if entries[start..end].iter().any(|(rel, stamp)| tree.stamp(rel) != *stamp) {
+            let changed = (start..(start + Self::CHUNK).min(total)).any(|i| match self.fingerprint.entry(i) {
+                Some((path, stamp)) => {
+                    stamp.mtime_ns.max(stamp.ctime_ns) > trusted_before || tree.stamp_c(path) != stamp
+                }
+                None => true,
+            });
+            if changed {
                 self.stale.store(true, Ordering::Relaxed);
             }
         }

@@ -1,6 +1,5 @@
 //! `cratewatch audit`.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::OnceLock;
@@ -89,17 +88,17 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     Ok(if fails { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// The advisories of the lockfile's registry packages, decoded from the compiled database.
+/// The advisories that affect the locked versions of the lockfile's registry packages, decoded from the
+/// compiled database (the audit re-checks every condition; this only spares decoding the others).
 fn lookup(db: &CompiledDb, lockfile: &Lockfile) -> anyhow::Result<Vec<Advisory>> {
-    let names: BTreeSet<&str> = lockfile
-        .packages
-        .iter()
-        .filter(|p| p.is_from_crates_io() && db.has_package(&p.name))
-        .map(|p| p.name.as_str())
-        .collect();
+    let mut seen = std::collections::HashSet::new();
     let mut advisories = Vec::new();
-    for name in names {
-        advisories.extend(db.advisories_for(name)?);
+    for package in lockfile.packages.iter().filter(|p| p.is_from_crates_io()) {
+        for advisory in db.advisories_affecting(&package.name, &package.version)? {
+            if seen.insert(advisory.id.clone()) {
+                advisories.push(advisory);
+            }
+        }
     }
     Ok(advisories)
 }

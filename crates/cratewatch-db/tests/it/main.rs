@@ -75,6 +75,11 @@ fn compiled_database_agrees_with_the_full_load() {
         for package in packages {
             let expected: Vec<_> = full.for_package(package).cloned().collect();
             assert_eq!(db.advisories_for(package).unwrap(), expected, "{package}");
+            for version in ["0.0.1", "0.1.0", "1.0.0", "1.2.3-rc.1", "2.5.0"] {
+                let version = version.parse().unwrap();
+                let affecting: Vec<_> = expected.iter().filter(|a| a.versions.is_affected(&version)).cloned().collect();
+                assert_eq!(db.advisories_affecting(package, &version).unwrap(), affecting, "{package} {version}");
+            }
         }
         assert!(db.advisories_for("no-such-crate").unwrap().is_empty());
     }
