@@ -61,17 +61,15 @@ pub(crate) fn walk(root: &Path) -> Result<Walk, Error> {
         found_collection = true;
         fingerprint.push(top.to_owned(), tree.stamp(top));
         let entries = read_dir_sorted(&top_path)?;
-        for (dir_name, dir_path) in entries {
-            let Ok(dir_meta) = fs::metadata(&dir_path) else { continue };
-            if !dir_meta.is_dir() {
+        for (dir_name, dir_path, kind) in entries {
+            if kind != EntryKind::Dir {
                 continue;
             }
             let rel_dir = format!("{top}/{dir_name}");
             fingerprint.push(rel_dir.clone(), tree.stamp(&rel_dir));
-            for (file_name, file_path) in read_dir_sorted(&dir_path)? {
+            for (file_name, _, kind) in read_dir_sorted(&dir_path)? {
                 let rel_path = format!("{rel_dir}/{file_name}");
-                let Ok(file_meta) = fs::metadata(&file_path) else { continue };
-                if !file_meta.is_file() {
+                if kind != EntryKind::File {
                     continue;
                 }
                 if !file_name.ends_with(".md") {
@@ -96,16 +94,40 @@ pub(crate) fn walk(root: &Path) -> Result<Walk, Error> {
     Ok(Walk { files, fingerprint, diagnostics })
 }
 
-fn read_dir_sorted(dir: &Path) -> Result<Vec<(String, PathBuf)>, Error> {
+/// What a directory entry is, following symlinks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EntryKind {
+    Dir,
+    File,
+    Other,
+}
+
+/// The entries of `dir` (dot files left out), sorted by name. The kind comes from the directory listing
+/// itself, so no `stat` is needed except for symlinks.
+fn read_dir_sorted(dir: &Path) -> Result<Vec<(String, PathBuf, EntryKind)>, Error> {
     let read = fs::read_dir(dir).map_err(|source| Error::Open { path: dir.to_owned(), source })?;
-    let mut entries: Vec<(String, PathBuf)> = read
+    let mut entries: Vec<(String, PathBuf, EntryKind)> = read
         .filter_map(Result::ok)
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
-            (!name.starts_with('.')).then(|| (name, e.path()))
+            if name.starts_with('.') {
+                return None;
+            }
+            let path = e.path();
+            let file_type = match e.file_type() {
+                Ok(t) if t.is_symlink() => fs::metadata(&path).map(|m| m.file_type()).ok(),
+                Ok(t) => Some(t),
+                Err(_) => None,
+            };
+            let kind = match file_type {
+                Some(t) if t.is_dir() => EntryKind::Dir,
+                Some(t) if t.is_file() => EntryKind::File,
+                _ => EntryKind::Other,
+            };
+            Some((name, path, kind))
         })
         .collect();
-    entries.sort();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(entries)
 }
 
