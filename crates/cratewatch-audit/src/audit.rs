@@ -326,46 +326,53 @@ fn ignores(rule: &IgnoreRule, advisory: &Advisory) -> bool {
     rule.id == advisory.id.as_str() || advisory.aliases.iter().any(|alias| alias == &rule.id)
 }
 
-/// Reverse dependency edges, for the path from a root to a package.
+/// For each package, the package it was first reached from in a breadth-first walk down from the
+/// roots (the packages nothing depends on): following these links up gives a shortest path from a root.
 struct Graph {
-    dependents: Vec<Vec<usize>>,
+    parent: Vec<Option<usize>>,
+    reached: Vec<bool>,
 }
 
 impl Graph {
     fn new(lockfile: &Lockfile) -> Self {
-        let mut dependents = vec![Vec::new(); lockfile.packages.len()];
-        for (i, package) in lockfile.packages.iter().enumerate() {
+        let n = lockfile.packages.len();
+        let mut depended_on = vec![false; n];
+        for package in &lockfile.packages {
             for &dep in &package.dependencies {
-                dependents[dep].push(i);
+                depended_on[dep] = true;
             }
         }
-        Graph { dependents }
+        let mut parent = vec![None; n];
+        let mut reached = vec![false; n];
+        let mut queue: VecDeque<usize> = (0..n).filter(|&i| !depended_on[i]).collect();
+        for &root in &queue {
+            reached[root] = true;
+        }
+        while let Some(node) = queue.pop_front() {
+            for &dep in &lockfile.packages[node].dependencies {
+                if !reached[dep] {
+                    reached[dep] = true;
+                    parent[dep] = Some(node);
+                    queue.push_back(dep);
+                }
+            }
+        }
+        Graph { parent, reached }
     }
 
-    /// The shortest path from a package nothing depends on down to `target`, found breadth-first
-    /// up the reverse edges.
+    /// The path from a root down to `target` (inclusive). A package only reachable through a cycle
+    /// (possible with dev-dependencies) gets a path of itself alone.
     fn path_to(&self, target: usize) -> Vec<usize> {
-        let mut parent: HashMap<usize, usize> = HashMap::new();
-        let mut queue = VecDeque::from([target]);
-        parent.insert(target, target);
-        while let Some(node) = queue.pop_front() {
-            if self.dependents[node].is_empty() {
-                let mut path = vec![node];
-                let mut at = node;
-                while at != target {
-                    at = *parent.get(&at).expect("visited nodes have parents");
-                    path.push(at);
-                }
-                return path;
-            }
-            for &up in &self.dependents[node] {
-                if let std::collections::hash_map::Entry::Vacant(e) = parent.entry(up) {
-                    e.insert(node);
-                    queue.push_back(up);
-                }
-            }
+        if !self.reached[target] {
+            return vec![target];
         }
-        // Every ancestor is itself depended upon: a cycle (only dev-dependency cycles allow this).
-        vec![target]
+        let mut path = vec![target];
+        let mut at = target;
+        while let Some(up) = self.parent[at] {
+            path.push(up);
+            at = up;
+        }
+        path.reverse();
+        path
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use semver::Version;
 use toml::de::DeTable;
@@ -127,6 +128,22 @@ impl Lockfile {
     }
 }
 
+/// FNV-1a: crate names are short and not attacker-chosen in a way that matters here, so a simple hash
+/// beats SipHash's start-up cost.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let start = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        self.0 = bytes.iter().fold(start, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3));
+    }
+}
+
 /// Maps byte offsets to 1-based lines by binary search over the line starts.
 struct LineIndex(Vec<usize>);
 
@@ -161,7 +178,8 @@ fn resolve(doc: Doc<'_>) -> Result<Lockfile, LockfileError> {
     // (a v1 file with neither has no registry packages, so nothing in it audits differently).
     let version = version.unwrap_or(if metadata.is_some() || root.is_some() { 1 } else { 2 });
 
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::with_capacity(raws.len());
+    let mut by_name: HashMap<&str, Vec<usize>, BuildHasherDefault<Fnv>> =
+        HashMap::with_capacity_and_hasher(raws.len(), BuildHasherDefault::default());
     for (i, raw) in raws.iter().enumerate() {
         by_name.entry(raw.name).or_default().push(i);
     }
@@ -179,17 +197,17 @@ fn resolve(doc: Doc<'_>) -> Result<Lockfile, LockfileError> {
                         && source
                             .is_none_or(|s| p.source.map(source_without_fragment) == Some(source_without_fragment(s)))
                 };
-                let candidates: Vec<&usize> = by_name.get(name).into_iter().flatten().filter(fits).collect();
-                match candidates.as_slice() {
-                    [only] => Ok(**only),
-                    [] => Err(LockfileError {
+                let mut candidates = by_name.get(name).into_iter().flatten().filter(fits);
+                match (candidates.next(), candidates.next()) {
+                    (Some(&only), None) => Ok(only),
+                    (None, _) => Err(LockfileError {
                         line: Some(raw.line),
                         message: format!(
                             "`{} {}` depends on `{spec}`, which is not in the lockfile",
                             raw.name, raw.version
                         ),
                     }),
-                    _ => Err(LockfileError {
+                    (Some(_), Some(_)) => Err(LockfileError {
                         line: Some(raw.line),
                         message: format!("`{} {}` depends on `{spec}`, which is ambiguous", raw.name, raw.version),
                     }),
