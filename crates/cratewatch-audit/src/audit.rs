@@ -3,6 +3,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use cratewatch_advisory::{Advisory, Collection, Date, Informational, SafeUpgrade, Severity, pick_upgrade};
 use semver::Version;
@@ -151,7 +152,7 @@ pub struct Finding {
     /// `None` for a vulnerability, else the warning kind.
     pub warning: Option<WarningKind>,
     /// The advisory (`None` for a yanked-version warning).
-    pub advisory: Option<Advisory>,
+    pub advisory: Option<Arc<Advisory>>,
     /// Index of the package in [`Lockfile::packages`].
     pub package: usize,
     /// Indices of the packages from a root package down to this one (inclusive). When the root is the
@@ -197,14 +198,15 @@ impl fmt::Display for WarningKind {
     }
 }
 
-/// Audits `lockfile` against `advisories` (which need only cover the lockfile's package names).
+/// Audits `lockfile` against `advisories` (which need only cover the lockfile's package names). Findings
+/// share the advisories rather than copy them.
 pub fn audit(
     lockfile: &Lockfile,
-    advisories: &[Advisory],
+    advisories: &[Arc<Advisory>],
     settings: &AuditSettings,
     index: Option<&dyn PublishedVersions>,
 ) -> Report {
-    let mut by_package: HashMap<&str, Vec<&Advisory>> = HashMap::new();
+    let mut by_package: HashMap<&str, Vec<&Arc<Advisory>>> = HashMap::new();
     for advisory in advisories {
         if advisory.collection == Collection::Crates && advisory.withdrawn.is_none() {
             by_package.entry(advisory.package.as_str()).or_default().push(advisory);
@@ -263,7 +265,7 @@ pub fn audit(
                 None => advisory.versions.nearest_safe(&package.version),
             };
             let finding =
-                Finding { warning, advisory: Some((*advisory).clone()), package: i, path: graph.path_to(i), fix };
+                Finding { warning, advisory: Some(Arc::clone(advisory)), package: i, path: graph.path_to(i), fix };
             let rule = settings.ignore.iter().enumerate().position(|(r, rule)| active[r] && ignores(rule, advisory));
             match rule {
                 Some(r) => {

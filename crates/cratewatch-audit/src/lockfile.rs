@@ -128,6 +128,14 @@ impl Lockfile {
     }
 }
 
+/// Splits at the first space.
+fn split_space(s: &str) -> (&str, Option<&str>) {
+    match memchr::memchr(b' ', s.as_bytes()) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    }
+}
+
 /// FNV-1a: crate names are short and not attacker-chosen in a way that matters here, so a simple hash
 /// beats SipHash's start-up cost.
 #[derive(Default)]
@@ -187,10 +195,14 @@ fn resolve(doc: Doc<'_>) -> Result<Lockfile, LockfileError> {
         raw.dependencies
             .iter()
             .map(|spec| {
-                let mut parts = spec.splitn(3, ' ');
-                let name = parts.next().unwrap_or_default();
-                let version = parts.next();
-                let source = parts.next().map(|s| s.trim_start_matches('(').trim_end_matches(')'));
+                let (name, rest) = split_space(spec);
+                let (version, source) = match rest {
+                    Some(rest) => {
+                        let (version, source) = split_space(rest);
+                        (Some(version), source.map(|s| s.trim_start_matches('(').trim_end_matches(')')))
+                    }
+                    None => (None, None),
+                };
                 let fits = |&&i: &&usize| {
                     let p: &Raw<'_> = &raws[i];
                     version.is_none_or(|v| p.version_text == v)
@@ -254,7 +266,14 @@ mod fast {
     /// A `"..."` string without escapes, or `None`.
     fn plain_string(value: &str) -> Option<&str> {
         let inner = value.strip_prefix('"')?.strip_suffix('"')?;
-        (!inner.contains(['"', '\\'])).then_some(inner)
+        (!inner.bytes().any(|b| b == b'"' || b == b'\\')).then_some(inner)
+    }
+
+    /// `key = value` with a bare key (no spaces in it), split at the first space.
+    fn bare_key_value(line: &str) -> Option<(&str, &str)> {
+        let space = memchr::memchr(b' ', line.as_bytes())?;
+        let value = line[space..].strip_prefix(" = ")?;
+        Some((&line[..space], value))
     }
 
     #[derive(Default)]
@@ -305,10 +324,15 @@ mod fast {
         let mut section = Section::Top;
         let mut current: Option<Fields<'_>> = None;
         let mut in_deps = false;
-        for (i, line) in text.lines().enumerate() {
-            let number = i as u32 + 1;
+        let mut rest = text;
+        let mut number = 0u32;
+        while !rest.is_empty() {
+            let end = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
+            let line = rest[..end].strip_suffix('\r').unwrap_or(&rest[..end]);
+            rest = rest.get(end + 1..).unwrap_or_default();
+            number += 1;
             if in_deps {
-                let item = line.trim();
+                let item = line.strip_prefix(' ').unwrap_or(line);
                 if item == "]" {
                     in_deps = false;
                 } else {
@@ -340,7 +364,11 @@ mod fast {
                 }
                 continue;
             }
-            let (key, value) = line.split_once(" = ")?;
+            let (key, value) = match section {
+                // Quoted keys with spaces: `"checksum NAME VERSION (SOURCE)" = "HASH"`.
+                Section::Metadata => line.rsplit_once(" = ")?,
+                _ => bare_key_value(line)?,
+            };
             match section {
                 Section::Top if key == "version" => doc.version = Some(value.parse().ok()?),
                 Section::Top => return None,

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, bail};
 use cratewatch_advisory::Advisory;
@@ -90,13 +90,13 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
 
 /// The advisories that affect the locked versions of the lockfile's registry packages, decoded from the
 /// compiled database (the audit re-checks every condition; this only spares decoding the others).
-fn lookup(db: &CompiledDb, lockfile: &Lockfile) -> anyhow::Result<Vec<Advisory>> {
+fn lookup(db: &CompiledDb, lockfile: &Lockfile) -> anyhow::Result<Vec<Arc<Advisory>>> {
     let mut seen = std::collections::HashSet::new();
     let mut advisories = Vec::new();
     for package in lockfile.packages.iter().filter(|p| p.is_from_crates_io()) {
         for advisory in db.advisories_affecting(&package.name, &package.version)? {
             if seen.insert(advisory.id.clone()) {
-                advisories.push(advisory);
+                advisories.push(Arc::new(advisory));
             }
         }
     }

@@ -232,7 +232,7 @@ pub(crate) fn json(cx: &Context<'_>) -> String {
 }
 
 fn finding<'a>(cx: &'a Context<'_>, f: &'a Finding) -> FindingView<'a> {
-    let advisory = f.advisory.as_ref();
+    let advisory = f.advisory.as_deref();
     let reqs = |list: &[cratewatch_advisory::semver::VersionReq]| list.iter().map(ToString::to_string).collect();
     FindingView {
         kind: f.warning.map(WarningKind::as_str),
