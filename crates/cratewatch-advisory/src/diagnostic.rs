@@ -91,7 +91,7 @@ codes! {
     InvalidCvss => "invalid-cvss": "The CVSS vector does not parse.",
     UnknownOs => "unknown-os": "An `[affected] os` value is not a known target OS.",
     UnknownArch => "unknown-arch": "An `[affected] arch` value is not a known target architecture.",
-    InvalidUrl => "invalid-url": "A URL is not an absolute http(s) URL.",
+    InvalidUrl => "invalid-url": "A URL is not an absolute URL (`scheme://host...`).",
     InvalidLicense => "invalid-license": "The licence is not CC0-1.0 or CC-BY-4.0.",
     UnknownCategory => "unknown-category": "A category RustSec does not define (kept).",
     UnknownInformational => "unknown-informational": "An informational kind RustSec does not define (kept, never warned).",

@@ -254,16 +254,19 @@ pub fn audit(
                     _ => continue,
                 },
             };
-            let fix = match published(package.name.as_str()) {
-                Some(versions) => pick_upgrade(
-                    &package.version,
-                    versions
-                        .into_iter()
-                        .filter(|(v, yanked)| !yanked && v > &package.version && !advisory.versions.is_affected(v))
-                        .map(|(v, _)| v),
-                ),
-                None => advisory.versions.nearest_safe(&package.version),
-            };
+            // A real release from the index when one is safe; else what the advisory's ranges name (the
+            // index may predate the fix).
+            let fix = published(package.name.as_str())
+                .and_then(|versions| {
+                    pick_upgrade(
+                        &package.version,
+                        versions
+                            .into_iter()
+                            .filter(|(v, yanked)| !yanked && v > &package.version && !advisory.versions.is_affected(v))
+                            .map(|(v, _)| v),
+                    )
+                })
+                .or_else(|| advisory.versions.nearest_safe(&package.version));
             let finding =
                 Finding { warning, advisory: Some(Arc::clone(advisory)), package: i, path: graph.path_to(i), fix };
             let rule = settings.ignore.iter().enumerate().position(|(r, rule)| active[r] && ignores(rule, advisory));

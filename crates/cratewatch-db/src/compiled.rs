@@ -53,6 +53,7 @@ pub enum CacheStatus {
 #[derive(Debug)]
 pub struct CompiledDb {
     root: PathBuf,
+    cache_path: PathBuf,
     header: Header,
     records: Records,
     status: CacheStatus,
@@ -172,6 +173,7 @@ impl CompiledDb {
             Ok((header, file, start)) => {
                 let db = CompiledDb {
                     root: root.clone(),
+                    cache_path: cache_path.clone(),
                     header,
                     records: Records::File { file, start },
                     status: CacheStatus::Fresh,
@@ -255,7 +257,11 @@ impl CompiledDb {
 
     fn decode(&self, package: &str, affecting: Option<&Version>) -> Result<Vec<Advisory>, Error> {
         let Some((offset, len)) = self.header.find(package) else { return Ok(Vec::new()) };
-        let damaged = || Error::CorruptCache { path: self.root.clone() };
+        // A damaged record passed the length checks: remove the file so that the next open rebuilds it.
+        let damaged = || {
+            let _ = fs::remove_file(&self.cache_path);
+            Error::CorruptCache { path: self.root.clone() }
+        };
         let mut owned;
         let bytes: &[u8] = match &self.records {
             Records::Memory(all) => all.get(offset as usize..offset as usize + len as usize).ok_or_else(damaged)?,
@@ -376,6 +382,7 @@ fn build(root: &Path, cache_path: &Path, reason: String) -> Result<CompiledDb, E
     let header = Header::decode(header.buf).map_err(|_| Error::CorruptCache { path: root.to_owned() })?;
     Ok(CompiledDb {
         root: root.to_owned(),
+        cache_path: cache_path.to_owned(),
         header,
         records: Records::Memory(records.buf),
         status,

@@ -34,8 +34,8 @@ pub enum Error {
         /// The path given.
         path: PathBuf,
     },
-    /// The cache was damaged while in use.
-    #[error("the compiled cache of advisory database {path} is damaged; run again to rebuild it")]
+    /// The cache was damaged while in use; it has been removed, so the next open rebuilds it.
+    #[error("the compiled cache of advisory database {path} was damaged and has been removed; run again to rebuild it")]
     CorruptCache {
         /// The advisory tree whose cache is damaged.
         path: PathBuf,

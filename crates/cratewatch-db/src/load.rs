@@ -1,6 +1,6 @@
 //! Walking an advisory database directory and parsing every advisory in it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -133,42 +133,49 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<(String, PathBuf, EntryKind)>, Erro
 
 /// Parses the walked files on every core. Returns the advisories in walk order and all diagnostics.
 pub(crate) fn parse_files(root: &Path, files: &[AdvisoryFile]) -> (Vec<Advisory>, Vec<FileDiagnostic>) {
+    type Part<'f> = (Vec<(Advisory, &'f str)>, Vec<FileDiagnostic>);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let chunk = files.len().div_ceil(threads).max(1);
-    let results: Vec<(Vec<Advisory>, Vec<FileDiagnostic>)> = std::thread::scope(|scope| {
+    let parts: Vec<Part<'_>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|f| parse_one(root, f)).fold(Default::default(), merge)))
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut out: Part<'_> = Default::default();
+                    for file in part {
+                        let (advisory, diagnostics) = parse_one(root, file);
+                        out.0.extend(advisory.map(|a| (a, file.rel_path.as_str())));
+                        out.1.extend(diagnostics);
+                    }
+                    out
+                })
+            })
             .collect();
         handles.into_iter().map(|h| h.join().expect("advisory parser thread panicked")).collect()
     });
-    let (mut advisories, mut diagnostics) = results.into_iter().fold(Default::default(), merge_all);
-    let mut seen = HashSet::new();
-    advisories.retain(|a: &Advisory| {
-        let fresh = seen.insert(a.id.as_str().to_owned());
-        if !fresh {
-            diagnostics.push(FileDiagnostic {
-                path: format!("{}/{}/{}.md", a.collection.as_str(), a.package, a.id),
-                diagnostic: Diagnostic::error(Code::DuplicateId, None, format!("advisory id `{}` appears twice", a.id)),
-            });
+    let mut advisories = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for (parsed, part_diagnostics) in parts {
+        diagnostics.extend(part_diagnostics);
+        for (advisory, path) in parsed {
+            match seen.get(advisory.id.as_str()) {
+                Some(first) => diagnostics.push(FileDiagnostic {
+                    path: path.to_owned(),
+                    diagnostic: Diagnostic::error(
+                        Code::DuplicateId,
+                        None,
+                        format!("advisory id `{}` is already used by {first}; this file is skipped", advisory.id),
+                    ),
+                }),
+                None => {
+                    seen.insert(advisory.id.as_str().to_owned(), path);
+                    advisories.push(advisory);
+                }
+            }
         }
-        fresh
-    });
+    }
     (advisories, diagnostics)
-}
-
-type Parsed = (Vec<Advisory>, Vec<FileDiagnostic>);
-
-fn merge(mut acc: Parsed, (advisory, diagnostics): (Option<Advisory>, Vec<FileDiagnostic>)) -> Parsed {
-    acc.0.extend(advisory);
-    acc.1.extend(diagnostics);
-    acc
-}
-
-fn merge_all(mut acc: Parsed, part: Parsed) -> Parsed {
-    acc.0.extend(part.0);
-    acc.1.extend(part.1);
-    acc
 }
 
 fn parse_one(root: &Path, file: &AdvisoryFile) -> (Option<Advisory>, Vec<FileDiagnostic>) {

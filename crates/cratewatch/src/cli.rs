@@ -33,8 +33,8 @@ pub(crate) enum DbCommand {
 /// Where the advisory database is.
 #[derive(Debug, Args)]
 pub(crate) struct DbArgs {
-    /// Advisory database directory (a clone of the RustSec advisory-db) [default: $CRATEWATCH_DB, the
-    /// config file's [database] path, or ~/.cargo/advisory-db]
+    /// Advisory database directory (a clone of the RustSec advisory-db) [default: $CRATEWATCH_DB, then
+    /// (for audit) the config file's [database] path, then ~/.cargo/advisory-db]
     #[arg(long, value_name = "PATH")]
     pub(crate) db: Option<PathBuf>,
 }

@@ -32,7 +32,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let index = args.index.as_deref().map(IndexDir::open).transpose().context("cannot open the registry index")?;
     let format = if args.json { Format::Json } else { args.format };
 
-    let settings = settings(&args, &config);
+    let settings = settings(&args, &config)?;
     let mut deny: Vec<Deny> = config.deny.clone();
     deny.extend(args.deny.iter().map(|d| match d {
         DenyArg::Warnings => Deny::Warnings,
@@ -45,14 +45,21 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         bail!("--deny yanked needs --index PATH to know which versions are yanked");
     }
 
-    // The lockfile is parsed and its advisories looked up while the cache's freshness is verified.
+    // The lockfile is parsed and its advisories looked up while the cache's freshness is verified. A
+    // cache found damaged during the lookup removes itself; one more try then rebuilds it.
     let lockfile: OnceLock<Result<Lockfile, String>> = OnceLock::new();
-    let (db, advisories) = CompiledDb::open_with(&db_path, &cache_dir, |db| {
-        let parsed = lockfile.get_or_init(|| Lockfile::parse(&lock_text).map_err(|e| e.to_string()));
-        parsed.as_ref().ok().map(|lockfile| lookup(db, lockfile))
-    })
-    .with_context(|| format!("cannot open advisory database {}", db_path.display()))?;
-    timings.mark("open database, parse lockfile, look up advisories");
+    let mut attempt = 0;
+    let (db, advisories) = loop {
+        let (db, advisories) = CompiledDb::open_with(&db_path, &cache_dir, |db| {
+            let parsed = lockfile.get_or_init(|| Lockfile::parse(&lock_text).map_err(|e| e.to_string()));
+            parsed.as_ref().ok().map(|lockfile| lookup(db, lockfile))
+        })
+        .with_context(|| format!("cannot open advisory database {}", db_path.display()))?;
+        match advisories {
+            Some(Err(cratewatch_db::Error::CorruptCache { .. })) if attempt == 0 => attempt += 1,
+            _ => break (db, advisories),
+        }
+    };
     let lockfile = match lockfile.into_inner().expect("parsed in open_with") {
         Ok(lockfile) => lockfile,
         Err(e) => bail!("{}: {e}", args.file.display()),
@@ -69,6 +76,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         lockfile_path: &args.file,
         db: &db,
         report: &report,
+        fails,
         color: format == Format::Human && use_color(args.color),
     };
     let text = match format {
@@ -90,7 +98,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
 
 /// The advisories that affect the locked versions of the lockfile's registry packages, decoded from the
 /// compiled database (the audit re-checks every condition; this only spares decoding the others).
-fn lookup(db: &CompiledDb, lockfile: &Lockfile) -> anyhow::Result<Vec<Arc<Advisory>>> {
+fn lookup(db: &CompiledDb, lockfile: &Lockfile) -> Result<Vec<Arc<Advisory>>, cratewatch_db::Error> {
     let mut seen = std::collections::HashSet::new();
     let mut advisories = Vec::new();
     for package in lockfile.packages.iter().filter(|p| p.is_from_crates_io()) {
@@ -116,7 +124,7 @@ fn config_path(args: &AuditArgs) -> Option<PathBuf> {
     candidates.into_iter().flatten().find(|p| p.is_file())
 }
 
-fn settings(args: &AuditArgs, config: &AuditConfig) -> AuditSettings {
+fn settings(args: &AuditArgs, config: &AuditConfig) -> anyhow::Result<AuditSettings> {
     let mut settings = AuditSettings::new(paths::today());
     if let Some(kinds) = &config.informational_warnings {
         settings.informational_warnings = kinds.clone();
@@ -125,6 +133,17 @@ fn settings(args: &AuditArgs, config: &AuditConfig) -> AuditSettings {
     settings.target_os = if args.target_os.is_empty() { config.target_os.clone() } else { args.target_os.clone() };
     settings.target_arch =
         if args.target_arch.is_empty() { config.target_arch.clone() } else { args.target_arch.clone() };
+    // A misspelt target would silently hide every platform-limited advisory, so names are checked.
+    for os in &settings.target_os {
+        if os.parse::<platforms::target::OS>().is_err() {
+            bail!("unknown target OS `{os}` (Rust target names such as linux, windows, macos, android)");
+        }
+    }
+    for arch in &settings.target_arch {
+        if arch.parse::<platforms::target::Arch>().is_err() {
+            bail!("unknown target architecture `{arch}` (Rust target names such as x86_64, aarch64, wasm32)");
+        }
+    }
     settings.ignore = config.ignore.clone();
     settings.ignore.extend(args.ignore.iter().map(|id| IgnoreRule {
         id: id.clone(),
@@ -132,7 +151,7 @@ fn settings(args: &AuditArgs, config: &AuditConfig) -> AuditSettings {
         expires: None,
         from_config: false,
     }));
-    settings
+    Ok(settings)
 }
 
 fn status_notes(db: &CompiledDb, config_path: Option<&Path>, config: &AuditConfig) {

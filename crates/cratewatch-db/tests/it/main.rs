@@ -41,13 +41,15 @@ fn one_malformed_advisory_is_a_diagnostic_and_the_rest_loads() {
     assert!(text.contains("oops"), "the damage must apply");
     fs::write(&victim, text).unwrap();
     fs::write(dir.join("crates/bytes/notes.txt"), "not an advisory").unwrap();
+    fs::create_dir(dir.join("crates/zz-dup")).unwrap();
+    fs::copy(dir.join("crates/time/RUSTSEC-2020-0071.md"), dir.join("crates/zz-dup/RUSTSEC-2020-0071.md")).unwrap();
 
     let db = Database::load(&dir).unwrap();
     assert_eq!(db.advisories().len(), 1224);
     let found: Vec<(String, &str, &str)> = db
         .diagnostics()
         .iter()
-        .filter(|d| d.path.starts_with("crates/bytes/"))
+        .filter(|d| d.path.starts_with("crates/bytes/") || d.path.starts_with("crates/zz-dup/"))
         .map(|d| (d.path.clone(), d.diagnostic.code.as_str(), d.diagnostic.severity.as_str()))
         .collect();
     assert_eq!(
@@ -55,6 +57,8 @@ fn one_malformed_advisory_is_a_diagnostic_and_the_rest_loads() {
         vec![
             ("crates/bytes/RUSTSEC-2026-0007.md".to_owned(), "toml-syntax", "error"),
             ("crates/bytes/notes.txt".to_owned(), "unexpected-file", "warning"),
+            ("crates/zz-dup/RUSTSEC-2020-0071.md".to_owned(), "package-mismatch", "warning"),
+            ("crates/zz-dup/RUSTSEC-2020-0071.md".to_owned(), "duplicate-id", "error"),
         ]
     );
     let toml_error = db.diagnostics().iter().find(|d| d.diagnostic.code.as_str() == "toml-syntax").unwrap();

@@ -52,7 +52,11 @@ pub(crate) fn human(cx: &Context<'_>) -> String {
     if !report.ignored.is_empty() {
         out.push('\n');
     }
-    let verdict = if report.vulnerabilities.is_empty() { paint(BOLD, "ok") } else { paint(RED, "vulnerable") };
+    let verdict = match (report.vulnerabilities.is_empty(), cx.fails) {
+        (false, _) => paint(RED, "vulnerable"),
+        (true, true) => paint(RED, "failed (denied warnings)"),
+        (true, false) => paint(BOLD, "ok"),
+    };
     let _ = writeln!(out, "{verdict}: {} (advisory database: {} advisories)", summary(report), cx.db.advisory_count());
     out
 }
@@ -79,7 +83,7 @@ fn block(cx: &Context<'_>, out: &mut String, finding: &Finding, paint: &dyn Fn(&
         }
     }
     let mut field = |name: &str, value: &str| {
-        let _ = writeln!(out, "  {:>9} {value}", format!("{name}:"));
+        let _ = writeln!(out, "  {:>10} {value}", format!("{name}:"));
     };
     field("package", &cx.package_label(finding.package));
     if let Some(advisory) = &finding.advisory {

@@ -19,6 +19,8 @@ pub(crate) struct Context<'a> {
     pub(crate) lockfile_path: &'a Path,
     pub(crate) db: &'a CompiledDb,
     pub(crate) report: &'a Report,
+    /// Whether the audit fails (vulnerabilities, or warnings of a denied kind).
+    pub(crate) fails: bool,
     pub(crate) color: bool,
 }
 

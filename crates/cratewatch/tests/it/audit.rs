@@ -166,7 +166,9 @@ fn clean_lockfile_exits_zero_and_deny_turns_warnings_into_failure() {
 
     let starship = lockfile(STARSHIP);
     assert_eq!(cratewatch(&["audit", "--no-config", "--file", &starship]).code, 0);
-    assert_eq!(cratewatch(&["audit", "--no-config", "--deny", "warnings", "--file", &starship]).code, 1);
+    let denied = cratewatch(&["audit", "--no-config", "--deny", "warnings", "--file", &starship]);
+    assert_eq!(denied.code, 1);
+    assert!(denied.stdout.contains("failed (denied warnings): 0 vulnerabilities and 3 warnings"), "{}", denied.stdout);
     assert_eq!(cratewatch(&["audit", "--no-config", "--deny", "unsound", "--file", &starship]).code, 1);
     assert_eq!(cratewatch(&["audit", "--no-config", "--deny", "notice", "--file", &starship]).code, 0);
 }
@@ -238,6 +240,9 @@ fn target_filters_drop_advisories_for_other_platforms() {
     assert!(has_windows_only(&["--target-os", "windows"]));
     assert!(!has_windows_only(&["--target-os", "linux"]));
     assert!(has_windows_only(&["--target-os", "linux", "--target-os", "windows"]));
+    let typo = cratewatch(&["audit", "--no-config", "--target-os", "linx", "--file", lapce.as_str()]);
+    assert_eq!(typo.code, 2);
+    assert!(typo.stderr.contains("unknown target OS `linx`"), "{}", typo.stderr);
 }
 
 #[test]
@@ -357,4 +362,28 @@ fn help_is_documented() {
     let run = cratewatch(&["audit", "--help"]);
     assert_eq!(run.code, 0);
     insta::assert_snapshot!("audit_help", run.stdout);
+}
+
+#[test]
+fn damaged_cache_records_heal_within_the_same_run() {
+    let cache = scratch_dir("damaged-cache");
+    let lapce = lockfile(LAPCE);
+    let args = ["audit", "--no-config", "--json", "--cache-dir", cache.to_str().unwrap(), "--file", lapce.as_str()];
+    let clean = cratewatch(&args).json();
+    // Overwrite the second half of the cache file (records of packages named m..z) without changing its length.
+    let file = fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "cwdb"))
+        .unwrap();
+    let mut bytes = fs::read(&file).unwrap();
+    let half = bytes.len() / 2;
+    bytes[half..].fill(0xff);
+    fs::write(&file, bytes).unwrap();
+    let run = cratewatch(&args);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        multiset(list(&run.json()["vulnerabilities"]["list"])),
+        multiset(list(&clean["vulnerabilities"]["list"]))
+    );
 }
