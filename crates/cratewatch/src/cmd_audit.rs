@@ -47,6 +47,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
 
     // The lockfile is parsed and its advisories looked up while the cache's freshness is verified. A
     // cache found damaged during the lookup removes itself; one more try then rebuilds it.
+    timings.mark("read configuration and lockfile");
     let lockfile: OnceLock<Result<Lockfile, String>> = OnceLock::new();
     let mut attempt = 0;
     let (db, advisories) = loop {
@@ -60,6 +61,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
             _ => break (db, advisories),
         }
     };
+    timings.mark("open database, parse lockfile, look up advisories");
     let lockfile = match lockfile.into_inner().expect("parsed in open_with") {
         Ok(lockfile) => lockfile,
         Err(e) => bail!("{}: {e}", args.file.display()),
