@@ -45,57 +45,61 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         bail!("--deny yanked needs --index PATH to know which versions are yanked");
     }
 
-    // The lockfile is parsed and its advisories looked up while the cache's freshness is verified. A
-    // cache found damaged during the lookup removes itself; one more try then rebuilds it.
+    // Everything that needs the advisories (parse, lookup, audit, render) runs while the cache's
+    // freshness is verified on another thread; the output is written only once the cache is known to be
+    // fresh (or was rebuilt and the work redone). A cache found damaged during the lookup removes itself;
+    // one more try then rebuilds it.
     timings.mark("read configuration and lockfile");
     let lockfile: OnceLock<Result<Lockfile, String>> = OnceLock::new();
+    let published = index.as_ref().map(IndexVersions);
+    let color = format == Format::Human && use_color(args.color);
     let mut attempt = 0;
-    let (db, advisories) = loop {
-        let (db, advisories) = CompiledDb::open_with(&db_path, &cache_dir, |db| {
+    let (db, outcome) = loop {
+        let (db, outcome) = CompiledDb::open_with(&db_path, &cache_dir, |db| {
             let parsed = lockfile.get_or_init(|| Lockfile::parse(&lock_text).map_err(|e| e.to_string()));
-            parsed.as_ref().ok().map(|lockfile| lookup(db, lockfile))
+            let Ok(lockfile) = parsed else { return Ok(None) };
+            let advisories = lookup(db, lockfile)?;
+            timings.mark("parse lockfile, look up advisories");
+            let published = published.as_ref().map(|p| p as &dyn PublishedVersions);
+            let report = audit(lockfile, &advisories, &settings, published);
+            let fails = report.fails(&deny);
+            timings.mark("audit");
+            let context = RenderContext { lockfile, lockfile_path: &args.file, db, report: &report, fails, color };
+            let text = match format {
+                Format::Human => render::human(&context),
+                Format::Json => render::json(&context),
+                Format::Sarif => render::sarif(&context),
+            };
+            timings.mark("render");
+            Ok(Some(Outcome { text, fails, summary: render::summary(&report) }))
         })
         .with_context(|| format!("cannot open advisory database {}", db_path.display()))?;
-        match advisories {
-            Some(Err(cratewatch_db::Error::CorruptCache { .. })) if attempt == 0 => attempt += 1,
-            _ => break (db, advisories),
+        match outcome {
+            Err(cratewatch_db::Error::CorruptCache { .. }) if attempt == 0 => attempt += 1,
+            _ => break (db, outcome),
         }
     };
-    timings.mark("open database, parse lockfile, look up advisories");
-    let lockfile = match lockfile.into_inner().expect("parsed in open_with") {
-        Ok(lockfile) => lockfile,
-        Err(e) => bail!("{}: {e}", args.file.display()),
-    };
-    let advisories = advisories.expect("lookup ran on a parsed lockfile")?;
-
-    let published = index.as_ref().map(IndexVersions);
-    let report = audit(&lockfile, &advisories, &settings, published.as_ref().map(|p| p as &dyn PublishedVersions));
-    let fails = report.fails(&deny);
-    timings.mark("audit");
-
-    let context = RenderContext {
-        lockfile: &lockfile,
-        lockfile_path: &args.file,
-        db: &db,
-        report: &report,
-        fails,
-        color: format == Format::Human && use_color(args.color),
-    };
-    let text = match format {
-        Format::Human => render::human(&context),
-        Format::Json => render::json(&context),
-        Format::Sarif => render::sarif(&context),
+    timings.mark("freshness confirmed");
+    let Some(Outcome { text, fails, summary }) = outcome? else {
+        let error = lockfile.into_inner().and_then(Result::err).unwrap_or_default();
+        bail!("{}: {error}", args.file.display());
     };
     if !args.quiet {
         status_notes(&db, config_path.as_deref(), &config);
     }
-    timings.mark("render");
     print(&text)?;
     timings.mark("write");
     if !args.quiet && format != Format::Human {
-        note(&render::summary(&report));
+        note(&summary);
     }
     Ok(if fails { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// What an audit run produces before it is written out.
+struct Outcome {
+    text: String,
+    fails: bool,
+    summary: String,
 }
 
 /// The advisories that affect the locked versions of the lockfile's registry packages, decoded from the
@@ -196,18 +200,19 @@ impl PublishedVersions for IndexVersions<'_> {
 }
 
 /// Phase timings on standard error when `CRATEWATCH_TIMINGS` is set (for benchmarking).
-struct Timings(Option<std::cell::Cell<std::time::Instant>>);
+struct Timings(Option<std::sync::Mutex<std::time::Instant>>);
 
 impl Timings {
     fn from_env() -> Self {
-        Timings(std::env::var_os("CRATEWATCH_TIMINGS").map(|_| std::cell::Cell::new(std::time::Instant::now())))
+        Timings(std::env::var_os("CRATEWATCH_TIMINGS").map(|_| std::sync::Mutex::new(std::time::Instant::now())))
     }
 
     fn mark(&self, phase: &str) {
         if let Some(last) = &self.0 {
             let now = std::time::Instant::now();
-            note(&format!("timing: {phase}: {:.3} ms", (now - last.get()).as_secs_f64() * 1000.0));
-            last.set(now);
+            let mut last = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            note(&format!("timing: {phase}: {:.3} ms", (now - *last).as_secs_f64() * 1000.0));
+            *last = now;
         }
     }
 }
