@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use semver::Version;
 use toml::de::DeTable;
@@ -32,7 +33,7 @@ pub struct Package {
     /// The locked version.
     pub version: Version,
     /// Where it comes from (`registry+...`, `git+...`); `None` for path packages.
-    pub source: Option<String>,
+    pub source: Option<Arc<str>>,
     /// The checksum, inline or from v1's `[metadata]`.
     pub checksum: Option<String>,
     /// Indices into [`Lockfile::packages`] of the packages it depends on.
@@ -231,11 +232,24 @@ fn resolve(doc: Doc<'_>) -> Result<Lockfile, LockfileError> {
         let key = format!("checksum {} {} ({})", raw.name, raw.version_text, raw.source?);
         metadata.as_ref()?.get(key.as_str()).filter(|s| **s != "<none>").map(|s| (*s).to_owned())
     };
+    // Nearly every package shares one source string; keep one copy of each.
+    let sources = std::cell::RefCell::new(Vec::<Arc<str>>::new());
+    let intern = |sources: &mut std::cell::RefMut<'_, Vec<Arc<str>>>, s: &str| -> Arc<str> {
+        match sources.iter().find(|known| &***known == s) {
+            Some(known) => Arc::clone(known),
+            None => {
+                let new: Arc<str> = Arc::from(s);
+                sources.push(Arc::clone(&new));
+                new
+            }
+        }
+    };
     let finish = |raw: &Raw<'_>| -> Result<Package, LockfileError> {
+        let mut sources = sources.borrow_mut();
         Ok(Package {
             name: raw.name.to_owned(),
             version: raw.version.clone(),
-            source: raw.source.map(str::to_owned),
+            source: raw.source.map(|s| intern(&mut sources, s)),
             checksum: raw.checksum.map(str::to_owned).or_else(|| checksum_from_metadata(raw)),
             dependencies: resolve_deps(raw)?,
             replace: raw.replace.map(str::to_owned),
