@@ -21,13 +21,12 @@
 //! path = "~/.cargo/advisory-db"
 //! ```
 
-use std::fmt;
 use std::str::FromStr;
 
 use cratewatch_advisory::{Date, Severity};
 use serde::Deserialize;
 
-use crate::{Deny, IgnoreRule, WarningKind};
+use crate::{Deny, IgnoreRule, LineError, WarningKind};
 
 /// The settings read from an audit configuration file.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -50,25 +49,8 @@ pub struct AuditConfig {
     pub unused_keys: Vec<String>,
 }
 
-/// Why a configuration file was rejected.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The 1-based line, where known.
-    pub line: Option<u32>,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "line {line}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
+/// Why a configuration file was rejected: the line, where known, and the problem.
+pub type ConfigError = LineError;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

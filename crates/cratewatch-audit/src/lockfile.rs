@@ -2,11 +2,12 @@
 //! in `[metadata]`), v2 (checksums inline, short dependency references), v3 and v4 (explicit `version`).
 
 use std::collections::HashMap;
-use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use semver::Version;
+
+use crate::LineError;
 use toml::de::DeTable;
 
 /// The source id Cargo writes for the default public registry.
@@ -55,25 +56,8 @@ fn source_without_fragment(source: &str) -> &str {
     source.split('#').next().unwrap_or(source)
 }
 
-/// Why a lockfile could not be read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LockfileError {
-    /// The 1-based line, where known.
-    pub line: Option<u32>,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for LockfileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "line {line}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-impl std::error::Error for LockfileError {}
+/// Why a lockfile could not be read: the line, where known, and the problem.
+pub type LockfileError = LineError;
 
 /// One `[[package]]` (or `[root]`) entry before its dependency references are resolved.
 struct Raw<'a> {
