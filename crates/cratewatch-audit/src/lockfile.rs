@@ -261,10 +261,18 @@ mod fast {
         Skipped,
     }
 
-    /// A `"..."` string without escapes, or `None`.
+    /// A `"..."` string that needs no unescaping and that TOML accepts as written (no quote, backslash or
+    /// control character other than tab), or `None`.
     fn plain_string(value: &str) -> Option<&str> {
         let inner = value.strip_prefix('"')?.strip_suffix('"')?;
-        (!inner.bytes().any(|b| b == b'"' || b == b'\\')).then_some(inner)
+        let plain = |b: u8| b != b'"' && b != b'\\' && (b >= 0x20 || b == b'\t') && b != 0x7f;
+        inner.bytes().all(plain).then_some(inner)
+    }
+
+    /// A decimal integer as TOML writes it without sign or underscores: no leading zeros.
+    fn plain_integer(value: &str) -> Option<u32> {
+        let digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+        (digits && (value == "0" || !value.starts_with('0'))).then(|| value.parse().ok()).flatten()
     }
 
     /// `key = value` with a bare key (no spaces in it), split at the first space.
@@ -368,7 +376,7 @@ mod fast {
                 _ => bare_key_value(line)?,
             };
             match section {
-                Section::Top if key == "version" => doc.version = Some(value.parse().ok()?),
+                Section::Top if key == "version" => doc.version = Some(plain_integer(value)?),
                 Section::Top => return None,
                 Section::Skipped => {}
                 Section::Metadata => {

@@ -67,3 +67,87 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create scratch dir");
     dir
 }
+
+/// Deterministic damaged copies of `text` for robustness tests: each one deletes, duplicates, swaps or
+/// truncates a piece of the text, or inserts a token that tends to confuse parsers (quotes, brackets,
+/// escapes, NUL, multi-byte characters). The same `seed` always gives the same copies.
+pub fn mutations(text: &str, count: usize, seed: u64) -> Vec<String> {
+    const TOKENS: &[&str] = &[
+        "\"",
+        "'",
+        "[",
+        "]",
+        "[[",
+        "]]",
+        "{",
+        "}",
+        "=",
+        ",",
+        "\n",
+        "#",
+        "\\",
+        "\\u",
+        "\"\"\"",
+        "'''",
+        "\0",
+        "é",
+        "𝄞",
+        ">= ",
+        "< ",
+        "^",
+        "~",
+        "*",
+        "0.0.0-",
+        "-rc.1",
+        "+build",
+        " (",
+        ")",
+        "```",
+        "# ",
+        "\r\n",
+        "\t",
+        "9999999999999999999999",
+    ];
+    let chars: Vec<char> = text.chars().collect();
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        if bound == 0 { 0 } else { (state % bound as u64) as usize }
+    };
+    (0..count)
+        .map(|_| {
+            let mut c = chars.clone();
+            let at = next(c.len() + 1);
+            let len = 1 + next(40);
+            let end = (at + len).min(c.len());
+            match next(6) {
+                0 => {
+                    c.drain(at..end);
+                }
+                1 => {
+                    let piece: Vec<char> = c[at..end].to_vec();
+                    c.splice(at..at, piece);
+                }
+                2 => c.truncate(at),
+                3 => {
+                    let token = TOKENS[next(TOKENS.len())];
+                    c.splice(at..at, token.chars());
+                }
+                4 => {
+                    let token = TOKENS[next(TOKENS.len())];
+                    c.splice(at..end, token.chars());
+                }
+                _ => {
+                    let other = next(c.len() + 1);
+                    let (a, b) = (at.min(other), at.max(other));
+                    if b < c.len() {
+                        c.swap(a, b);
+                    }
+                }
+            }
+            c.into_iter().collect()
+        })
+        .collect()
+}

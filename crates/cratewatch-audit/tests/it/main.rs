@@ -78,3 +78,38 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
         assert!(lockfile.packages[0].is_from_crates_io());
     }
 }
+
+/// Damaged copies of every real lockfile: parsing never panics, errors carry a message and a line
+/// inside the file, and whenever the fast path accepts a damaged file, the full TOML parser agrees.
+#[test]
+fn damaged_real_lockfiles_give_errors_never_panics_and_both_paths_agree() {
+    let (mut fast, mut rejected, mut total) = (0, 0, 0);
+    for (i, (path, _)) in lockfiles().into_iter().enumerate() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for damaged in cratewatch_testdata::mutations(&text, 150, i as u64) {
+            total += 1;
+            let lines = damaged.lines().count() as u32 + 1;
+            let parsed = Lockfile::parse(&damaged);
+            match &parsed {
+                Err(e) => {
+                    rejected += 1;
+                    assert!(!e.message.is_empty());
+                    assert!(e.line.is_none_or(|l| (1..=lines).contains(&l)), "{}: {e}", path.display());
+                }
+                Ok(lockfile) => assert!(lockfile.packages.iter().all(|p| p.line <= lines)),
+            }
+            if Lockfile::is_canonical(&damaged) {
+                fast += 1;
+                let full = Lockfile::parse_with_toml(&damaged);
+                match (&parsed, &full) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{}: paths differ on\n{damaged}", path.display()),
+                    (Err(_), Err(_)) => {}
+                    _ => {
+                        panic!("{}: fast {:?} vs full {:?} on a damaged file", path.display(), parsed.err(), full.err())
+                    }
+                }
+            }
+        }
+    }
+    assert!(total == 16 * 150 && fast > 500 && rejected > 200, "{fast} fast, {rejected} rejected of {total}");
+}

@@ -300,3 +300,21 @@ fn opening_something_that_is_not_an_index_fails_naming_the_path() {
     check(&bad_config, |e| matches!(e, Error::InvalidConfig { .. }));
     check(&not_json, |e| matches!(e, Error::InvalidConfig { .. }));
 }
+
+/// Damaged copies of real index files: every line either loads or becomes a diagnostic with its line
+/// number, never a panic.
+#[test]
+fn damaged_index_files_give_line_diagnostics_never_panics() {
+    let index = cratewatch_testdata::crates_index_2020();
+    let mut total = 0;
+    for (i, name) in ["serde", "tokio", "rand", "regex", "hyper", "syn"].iter().enumerate() {
+        let text = std::fs::read_to_string(index.join(IndexDir::path_of(name))).unwrap();
+        let lines = text.lines().count() as u32 + 2;
+        for damaged in cratewatch_testdata::mutations(&text, 100, i as u64) {
+            let parsed = CrateVersions::parse(name, damaged.as_bytes());
+            assert!(parsed.diagnostics.iter().all(|d| d.line >= 1 && d.line <= lines && !d.message.is_empty()));
+            total += 1;
+        }
+    }
+    assert_eq!(total, 600);
+}
