@@ -33,9 +33,13 @@ pub(crate) enum DbCommand {
 /// Where the advisory database is.
 #[derive(Debug, Args)]
 pub(crate) struct DbArgs {
-    /// Advisory database directory (a clone of the RustSec advisory-db) [default: $CRATEWATCH_DB, then
-    /// (for audit) the config file's [database] path, then ~/.cargo/advisory-db]
-    #[arg(long, value_name = "PATH")]
+    /// The advisory database directory.
+    #[arg(
+        long,
+        value_name = "PATH",
+        help = "Advisory database directory (a clone of the RustSec advisory-db) [default: $CRATEWATCH_DB, then \
+                (for audit) the config file's [database] path, then ~/.cargo/advisory-db]"
+    )]
     pub(crate) db: Option<PathBuf>,
 }
 
