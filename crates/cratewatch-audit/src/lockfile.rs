@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
 use std::sync::Arc;
 
 use semver::Version;
@@ -66,7 +67,8 @@ struct Raw<'a> {
     version: Version,
     source: Option<&'a str>,
     checksum: Option<&'a str>,
-    dependencies: Vec<&'a str>,
+    /// The entry's dependency references, as a range of [`Doc::dependency_refs`].
+    dependencies: Range<usize>,
     replace: Option<&'a str>,
     line: u32,
 }
@@ -79,6 +81,8 @@ struct Doc<'a> {
     root: Option<Raw<'a>>,
     /// v1 `[metadata]`: `"checksum NAME VERSION (SOURCE)"` to checksum.
     metadata: Option<HashMap<&'a str, &'a str>>,
+    /// Every entry's dependency references, one after the other (one vector for the whole file).
+    dependency_refs: Vec<&'a str>,
 }
 
 impl Lockfile {
@@ -163,7 +167,7 @@ fn version_of(name: &str, text: &str, line: u32) -> Result<Version, LockfileErro
 
 /// Resolves `name`, `name version` and `name version (source)` references and fills v1 checksums.
 fn resolve(doc: Doc<'_>) -> Result<Lockfile, LockfileError> {
-    let Doc { version, packages: raws, root, metadata } = doc;
+    let Doc { version, packages: raws, root, metadata, dependency_refs } = doc;
     if let Some(v) = version.filter(|v| !(1..=4).contains(v)) {
         return Err(LockfileError { line: None, message: format!("unsupported lockfile version {v}") });
     }
@@ -177,7 +181,7 @@ fn resolve(doc: Doc<'_>) -> Result<Lockfile, LockfileError> {
         by_name.entry(raw.name).or_default().push(i);
     }
     let resolve_deps = |raw: &Raw<'_>| -> Result<Vec<usize>, LockfileError> {
-        raw.dependencies
+        dependency_refs[raw.dependencies.clone()]
             .iter()
             .map(|spec| {
                 let (name, rest) = split_space(spec);
@@ -288,7 +292,8 @@ mod fast {
         version: Option<&'a str>,
         source: Option<&'a str>,
         checksum: Option<&'a str>,
-        dependencies: Vec<&'a str>,
+        dependencies: std::ops::Range<usize>,
+        has_dependencies: bool,
         replace: Option<&'a str>,
         line: u32,
     }
@@ -343,7 +348,9 @@ mod fast {
                     in_deps = false;
                 } else {
                     let value = plain_string(item.strip_suffix(',').unwrap_or(item))?;
-                    current.as_mut()?.dependencies.push(value);
+                    let fields = current.as_mut()?;
+                    doc.dependency_refs.push(value);
+                    fields.dependencies.end = doc.dependency_refs.len();
                 }
                 continue;
             }
@@ -386,6 +393,12 @@ mod fast {
                 Section::Package | Section::Root => {
                     let fields = current.as_mut()?;
                     if key == "dependencies" {
+                        // A repeated key is an error for TOML: leave it to the full parser.
+                        if std::mem::replace(&mut fields.has_dependencies, true) {
+                            return None;
+                        }
+                        let here = doc.dependency_refs.len();
+                        fields.dependencies = here..here;
                         match value {
                             "[" => in_deps = true,
                             "[]" => {}
@@ -452,6 +465,7 @@ mod slow {
             }
         };
         let mut packages = Vec::new();
+        let mut refs = Vec::new();
         if let Some(list) = doc.get("package") {
             let DeValue::Array(items) = list.get_ref() else {
                 return Err(at(list.span().start, "`package` must be an array of tables".into()));
@@ -461,7 +475,7 @@ mod slow {
                     .get_ref()
                     .as_table()
                     .ok_or_else(|| at(item.span().start, "a `[[package]]` entry must be a table".into()))?;
-                packages.push(raw(table, lines.line(item.span().start), &at)?);
+                packages.push(raw(table, lines.line(item.span().start), &mut refs, &at)?);
             }
         }
         let root = match doc.get("root") {
@@ -469,15 +483,16 @@ mod slow {
             Some(r) => {
                 let table =
                     r.get_ref().as_table().ok_or_else(|| at(r.span().start, "`root` must be a table".into()))?;
-                Some(raw(table, lines.line(r.span().start), &at)?)
+                Some(raw(table, lines.line(r.span().start), &mut refs, &at)?)
             }
         };
-        Ok(Doc { version, packages, root, metadata })
+        Ok(Doc { version, packages, root, metadata, dependency_refs: refs })
     }
 
     fn raw<'a>(
         table: &'a DeTable<'a>,
         line: u32,
+        refs: &mut Vec<&'a str>,
         at: &dyn Fn(usize, String) -> LockfileError,
     ) -> Result<Raw<'a>, LockfileError> {
         let string = |key: &str| -> Result<Option<&'a str>, LockfileError> {
@@ -494,13 +509,13 @@ mod slow {
             .ok_or_else(|| LockfileError { line: Some(line), message: "package entry has no `name`".into() })?;
         let version_text = string("version")?
             .ok_or_else(|| LockfileError { line: Some(line), message: format!("package `{name}` has no `version`") })?;
-        let mut dependencies = Vec::new();
+        let start = refs.len();
         if let Some(deps) = table.get("dependencies") {
             let DeValue::Array(items) = deps.get_ref() else {
                 return Err(at(deps.span().start, "`dependencies` must be an array".into()));
             };
             for item in items.iter() {
-                dependencies.push(
+                refs.push(
                     item.get_ref()
                         .as_str()
                         .ok_or_else(|| at(item.span().start, "a dependency must be a string".into()))?,
@@ -513,7 +528,7 @@ mod slow {
             version: version_of(name, version_text, line)?,
             source: string("source")?,
             checksum: string("checksum")?,
-            dependencies,
+            dependencies: start..refs.len(),
             replace: string("replace")?,
             line,
         })

@@ -113,3 +113,13 @@ fn damaged_real_lockfiles_give_errors_never_panics_and_both_paths_agree() {
     }
     assert!(total == 16 * 150 && fast > 500 && rejected > 200, "{fast} fast, {rejected} rejected of {total}");
 }
+
+#[test]
+fn repeated_keys_are_left_to_the_full_parser_which_rejects_them() {
+    let text = "version = 3\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\ndependencies = []\ndependencies = []\n";
+    assert!(!Lockfile::is_canonical(text));
+    assert!(Lockfile::parse(text).is_err());
+    let text = "version = 3\n\n[[package]]\nname = \"a\"\nname = \"b\"\nversion = \"1.0.0\"\n";
+    assert!(!Lockfile::is_canonical(text));
+    assert!(Lockfile::parse(text).is_err());
+}
