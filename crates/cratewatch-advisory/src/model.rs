@@ -66,11 +66,6 @@ impl Advisory {
         }
     }
 
-    /// Whether the advisory counts as a vulnerability (not informational, not withdrawn).
-    pub fn is_vulnerability(&self) -> bool {
-        self.informational.is_none() && self.withdrawn.is_none()
-    }
-
     /// Whether the advisory applies on the given targets. An advisory limited to some operating systems
     /// (or architectures) applies only if one of the targets is among them; no targets means any.
     pub fn applies_to_targets(&self, target_os: &[String], target_arch: &[String]) -> bool {

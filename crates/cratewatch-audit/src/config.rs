@@ -26,6 +26,7 @@ use std::str::FromStr;
 use cratewatch_advisory::{Date, Severity};
 use serde::Deserialize;
 
+use crate::lockfile::LineIndex;
 use crate::{Deny, IgnoreRule, LineError, WarningKind};
 
 /// The settings read from an audit configuration file.
@@ -125,11 +126,8 @@ struct RawDatabase {
 impl AuditConfig {
     /// Parses the text of a configuration file.
     pub fn parse(text: &str) -> Result<AuditConfig, ConfigError> {
-        let line_of = |offset: usize| {
-            1 + text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() as u32
-        };
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
-            line: e.span().map(|s| line_of(s.start)),
+            line: e.span().map(|s| LineIndex::new(text).line(s.start)),
             message: e.message().trim().replace('\n', " "),
         })?;
         let invalid = |message: String| ConfigError { line: None, message };

@@ -142,10 +142,10 @@ impl Hasher for Fnv {
 }
 
 /// Maps byte offsets to 1-based lines by binary search over the line starts.
-struct LineIndex(Vec<usize>);
+pub(crate) struct LineIndex(Vec<usize>);
 
 impl LineIndex {
-    fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &str) -> Self {
         LineIndex(
             std::iter::once(0)
                 .chain(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1))
@@ -153,7 +153,7 @@ impl LineIndex {
         )
     }
 
-    fn line(&self, offset: usize) -> u32 {
+    pub(crate) fn line(&self, offset: usize) -> u32 {
         self.0.partition_point(|&start| start <= offset) as u32
     }
 }

@@ -239,11 +239,6 @@ impl CompiledDb {
         self.elapsed
     }
 
-    /// Whether any advisory concerns `package`.
-    pub fn has_package(&self, package: &str) -> bool {
-        self.header.find(package).is_some()
-    }
-
     /// Decodes every advisory about `package`.
     pub fn advisories_for(&self, package: &str) -> Result<Vec<Advisory>, Error> {
         self.decode(package, None)

@@ -248,7 +248,7 @@ impl Database {
         &self.diagnostics
     }
 
-    /// How many files failed to load.
+    /// How many error-level diagnostics were found (each one kept a file from loading).
     pub fn error_count(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.diagnostic.severity == DiagnosticSeverity::Error).count()
     }

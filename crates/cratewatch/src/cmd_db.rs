@@ -4,7 +4,6 @@ use std::fmt::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use cratewatch_advisory::DiagnosticSeverity;
 use cratewatch_db::Database;
 use serde_json::json;
 
@@ -51,7 +50,7 @@ pub(crate) fn check(args: DbCheckArgs) -> anyhow::Result<ExitCode> {
         }
     };
     print(&text)?;
-    let errors = diagnostics.iter().filter(|d| d.diagnostic.severity == DiagnosticSeverity::Error).count();
+    let errors = db.error_count();
     note(&format!(
         "{} advisories loaded from {}; {} error(s), {} warning(s)",
         db.advisories().len(),
