@@ -32,19 +32,25 @@ sleep 2
 ratio() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(f'{r[0][\"mean\"]*1000:8.2f} ms  {r[1][\"mean\"]*1000:8.2f} ms  {r[0][\"mean\"]/r[1][\"mean\"]:6.1f}x')" "$1"; }
 rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }
 
-printf '\n%-44s %8s %11s %11s %8s\n' lockfile packages cargo-audit cratewatch ratio
+printf '\n%-44s %8s %-11s %11s %11s %8s\n' lockfile packages run cargo-audit cratewatch ratio
 for lock in "${lockfiles[@]}"; do
   name=$(basename "$lock" .Cargo.lock)
   packages=$(grep -c '^\[\[package\]\]' "$lock")
+  # Warm, in both tools' default (human) output and in JSON.
+  ca_human=(cargo-audit audit --db "$db" --no-fetch --stale --no-yanked --file "$lock")
+  mine_human=("$cw" audit --quiet --no-config --color never --db "$db" --cache-dir "$cache" --file "$lock")
+  hyperfine -N -i --warmup 5 --min-runs 40 --export-json "$out/warm-human-$name.json" \
+    -n cargo-audit "${ca_human[*]}" -n cratewatch "${mine_human[*]}" >/dev/null 2>&1
+  printf '%-44s %8s warm, human %s\n' "${name:0:44}" "$packages" "$(ratio "$out/warm-human-$name.json")"
   ca=(cargo-audit audit --db "$db" --no-fetch --stale --no-yanked --json --file "$lock")
   mine=("$cw" audit --quiet --no-config --json --db "$db" --cache-dir "$cache" --file "$lock")
-  hyperfine -N -i --warmup 5 --min-runs 30 --export-json "$out/warm-$name.json" \
+  hyperfine -N -i --warmup 5 --min-runs 40 --export-json "$out/warm-$name.json" \
     -n cargo-audit "${ca[*]}" -n cratewatch "${mine[*]}" >/dev/null 2>&1
-  printf '%-44s %8s warm %s\n' "${name:0:44}" "$packages" "$(ratio "$out/warm-$name.json")"
+  printf '%-44s %8s warm, json  %s\n' "" "" "$(ratio "$out/warm-$name.json")"
   hyperfine -N -i --warmup 2 --min-runs 10 --export-json "$out/cold-$name.json" \
     --prepare "rm -rf $out/cold-cache" \
     -n cargo-audit "${ca[*]}" \
     -n cratewatch-cold "$cw audit --quiet --no-config --json --db $db --cache-dir $out/cold-cache --file $lock" >/dev/null 2>&1
-  printf '%-44s %8s cold %s\n' "" "" "$(ratio "$out/cold-$name.json")"
+  printf '%-44s %8s cold, json  %s\n' "" "" "$(ratio "$out/cold-$name.json")"
   printf '%-44s %8s peak RSS: cargo-audit %s KiB, cratewatch %s KiB\n' "" "" "$(rss "${ca[@]}")" "$(rss "${mine[@]}")"
 done

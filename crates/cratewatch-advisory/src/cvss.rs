@@ -77,6 +77,12 @@ impl FromStr for Severity {
 }
 
 impl Cvss {
+    /// A vector scored earlier (by [`str::parse`]) and stored with its version and score, as the compiled
+    /// database does: scoring a CVSS v4 vector costs more than decoding the rest of an advisory.
+    pub fn from_scored(vector: String, version: CvssVersion, score: f64) -> Cvss {
+        Cvss { vector, version, score }
+    }
+
     /// The vector exactly as written in the advisory.
     pub fn vector(&self) -> &str {
         &self.vector

@@ -2,12 +2,14 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::hash::BuildHasherDefault;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use cratewatch_advisory::{Advisory, Collection, Date, Informational, SafeUpgrade, Severity, pick_upgrade};
 use semver::Version;
 
+use crate::lockfile::WordHash;
 use crate::{Lockfile, Package};
 
 /// The kinds of warning an audit reports.
@@ -198,6 +200,9 @@ impl fmt::Display for WarningKind {
     }
 }
 
+/// A map keyed by crate name.
+type NameMap<'a, V> = HashMap<&'a str, V, BuildHasherDefault<WordHash>>;
+
 /// Audits `lockfile` against `advisories` (which need only cover the lockfile's package names). Findings
 /// share the advisories rather than copy them.
 pub fn audit(
@@ -206,7 +211,7 @@ pub fn audit(
     settings: &AuditSettings,
     index: Option<&dyn PublishedVersions>,
 ) -> Report {
-    let mut by_package: HashMap<&str, Vec<&Arc<Advisory>>> = HashMap::new();
+    let mut by_package: NameMap<'_, Vec<&Arc<Advisory>>> = HashMap::default();
     for advisory in advisories {
         if advisory.collection == Collection::Crates && advisory.withdrawn.is_none() {
             by_package.entry(advisory.package.as_str()).or_default().push(advisory);
@@ -225,7 +230,7 @@ pub fn audit(
         settings: settings.clone(),
     };
 
-    let mut published_cache: HashMap<&str, Option<Vec<(Version, bool)>>> = HashMap::new();
+    let mut published_cache: NameMap<'_, Option<Vec<(Version, bool)>>> = HashMap::default();
     for (i, package) in lockfile.packages.iter().enumerate() {
         if !package.is_from_crates_io() {
             continue;

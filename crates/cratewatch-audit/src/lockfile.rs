@@ -54,7 +54,10 @@ impl Package {
 }
 
 fn source_without_fragment(source: &str) -> &str {
-    source.split('#').next().unwrap_or(source)
+    match memchr::memchr(b'#', source.as_bytes()) {
+        Some(i) => &source[..i],
+        None => source,
+    }
 }
 
 /// Why a lockfile could not be read: the line, where known, and the problem.
@@ -119,25 +122,41 @@ impl Lockfile {
 
 /// Splits at the first space.
 fn split_space(s: &str) -> (&str, Option<&str>) {
-    match memchr::memchr(b' ', s.as_bytes()) {
+    // References are short: a plain loop beats memchr's set-up.
+    match s.bytes().position(|b| b == b' ') {
         Some(i) => (&s[..i], Some(&s[i + 1..])),
         None => (s, None),
     }
 }
 
-/// FNV-1a: crate names are short and not attacker-chosen in a way that matters here, so a simple hash
-/// beats SipHash's start-up cost.
+/// A multiply-rotate hash over eight bytes at a time (the scheme of rustc's FxHash): crate names are
+/// short and come from the file being read, so SipHash's flooding resistance buys nothing here, while its
+/// start-up cost and FNV's byte-at-a-time loop show up on lockfiles with thousands of references.
 #[derive(Default)]
-struct Fnv(u64);
+pub(crate) struct WordHash(u64);
 
-impl Hasher for Fnv {
+impl Hasher for WordHash {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let start = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        self.0 = bytes.iter().fold(start, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3));
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(last) ^ rest.len() as u64).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
 }
 
@@ -175,46 +194,55 @@ fn resolve(doc: Doc<'_>) -> Result<Lockfile, LockfileError> {
     // (a v1 file with neither has no registry packages, so nothing in it audits differently).
     let version = version.unwrap_or(if metadata.is_some() || root.is_some() { 1 } else { 2 });
 
-    let mut by_name: HashMap<&str, Vec<usize>, BuildHasherDefault<Fnv>> =
+    let mut by_name: HashMap<&str, Vec<usize>, BuildHasherDefault<WordHash>> =
         HashMap::with_capacity_and_hasher(raws.len(), BuildHasherDefault::default());
     for (i, raw) in raws.iter().enumerate() {
         by_name.entry(raw.name).or_default().push(i);
     }
-    let resolve_deps = |raw: &Raw<'_>| -> Result<Vec<usize>, LockfileError> {
-        dependency_refs[raw.dependencies.clone()]
-            .iter()
-            .map(|spec| {
-                let (name, rest) = split_space(spec);
-                let (version, source) = match rest {
-                    Some(rest) => {
-                        let (version, source) = split_space(rest);
-                        (Some(version), source.map(|s| s.trim_start_matches('(').trim_end_matches(')')))
-                    }
-                    None => (None, None),
-                };
-                let fits = |&&i: &&usize| {
-                    let p: &Raw<'_> = &raws[i];
-                    version.is_none_or(|v| p.version_text == v)
-                        && source
-                            .is_none_or(|s| p.source.map(source_without_fragment) == Some(source_without_fragment(s)))
-                };
-                let mut candidates = by_name.get(name).into_iter().flatten().filter(fits);
-                match (candidates.next(), candidates.next()) {
-                    (Some(&only), None) => Ok(only),
-                    (None, _) => Err(LockfileError {
-                        line: Some(raw.line),
-                        message: format!(
-                            "`{} {}` depends on `{spec}`, which is not in the lockfile",
-                            raw.name, raw.version
-                        ),
-                    }),
-                    (Some(_), Some(_)) => Err(LockfileError {
-                        line: Some(raw.line),
-                        message: format!("`{} {}` depends on `{spec}`, which is ambiguous", raw.name, raw.version),
-                    }),
+    // Each reference names exactly one package: by name alone when the name is unique, else with the
+    // version and, if that is still ambiguous, the source.
+    let find = |spec: &str| -> Result<usize, &'static str> {
+        let (name, rest) = split_space(spec);
+        let candidates = by_name.get(name).map(Vec::as_slice).unwrap_or_default();
+        let Some(rest) = rest else {
+            return match candidates {
+                [only] => Ok(*only),
+                [] => Err("which is not in the lockfile"),
+                _ => Err("which is ambiguous"),
+            };
+        };
+        let (version, source) = split_space(rest);
+        let source = source.map(|s| source_without_fragment(s.trim_start_matches('(').trim_end_matches(')')));
+        let fits = |i: usize| {
+            let p: &Raw<'_> = &raws[i];
+            p.version_text == version && source.is_none_or(|s| p.source.map(source_without_fragment) == Some(s))
+        };
+        let mut found = None;
+        for &i in candidates {
+            if fits(i) {
+                if found.is_some() {
+                    return Err("which is ambiguous");
                 }
-            })
-            .collect()
+                found = Some(i);
+            }
+        }
+        found.ok_or("which is not in the lockfile")
+    };
+    let resolve_deps = |raw: &Raw<'_>| -> Result<Vec<usize>, LockfileError> {
+        let refs = &dependency_refs[raw.dependencies.clone()];
+        let mut resolved = Vec::with_capacity(refs.len());
+        for spec in refs {
+            match find(spec) {
+                Ok(i) => resolved.push(i),
+                Err(problem) => {
+                    return Err(LockfileError {
+                        line: Some(raw.line),
+                        message: format!("`{} {}` depends on `{spec}`, {problem}", raw.name, raw.version),
+                    });
+                }
+            }
+        }
+        Ok(resolved)
     };
     let checksum_from_metadata = |raw: &Raw<'_>| -> Option<String> {
         let key = format!("checksum {} {} ({})", raw.name, raw.version_text, raw.source?);
@@ -269,8 +297,10 @@ mod fast {
     /// control character other than tab), or `None`.
     fn plain_string(value: &str) -> Option<&str> {
         let inner = value.strip_prefix('"')?.strip_suffix('"')?;
-        let plain = |b: u8| b != b'"' && b != b'\\' && (b >= 0x20 || b == b'\t') && b != 0x7f;
-        inner.bytes().all(plain).then_some(inner)
+        // A fold without early exit so that the check compiles to vector instructions (checksums are
+        // 64 bytes, and every line has a string).
+        let special = |b: u8| b == b'"' || b == b'\\' || (b < 0x20 && b != b'\t') || b == 0x7f;
+        (!inner.bytes().fold(false, |any, b| any | special(b))).then_some(inner)
     }
 
     /// A decimal integer as TOML writes it without sign or underscores: no leading zeros.
@@ -281,7 +311,8 @@ mod fast {
 
     /// `key = value` with a bare key (no spaces in it), split at the first space.
     fn bare_key_value(line: &str) -> Option<(&str, &str)> {
-        let space = memchr::memchr(b' ', line.as_bytes())?;
+        // Keys are short (`name`, `checksum`, ...): a plain loop beats memchr's set-up.
+        let space = line.bytes().position(|b| b == b' ')?;
         let value = line[space..].strip_prefix(" = ")?;
         Some((&line[..space], value))
     }

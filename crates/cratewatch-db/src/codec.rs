@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use cratewatch_advisory::semver::{Version, VersionReq};
 use cratewatch_advisory::{
-    Advisory, AdvisoryId, Affected, Category, Collection, Cvss, Date, Informational, License, Versions,
+    Advisory, AdvisoryId, Affected, Category, Collection, Cvss, CvssVersion, Date, Informational, License, Versions,
 };
 
 /// Appends values to a byte buffer.
@@ -28,6 +28,9 @@ impl Writer {
     }
     pub(crate) fn i128(&mut self, v: i128) {
         self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+    pub(crate) fn f64(&mut self, v: f64) {
+        self.u64(v.to_bits());
     }
     pub(crate) fn str(&mut self, s: &str) {
         self.u32(s.len() as u32);
@@ -83,7 +86,19 @@ impl Writer {
         self.strs(a.related.iter().map(String::as_str));
         self.strs(a.categories.iter().map(Category::as_str));
         self.strs(a.keywords.iter().map(String::as_str));
-        self.opt_str(a.cvss.as_ref().map(Cvss::vector));
+        match &a.cvss {
+            None => self.u8(0),
+            Some(cvss) => {
+                self.u8(match cvss.version() {
+                    CvssVersion::V2 => 1,
+                    CvssVersion::V30 => 2,
+                    CvssVersion::V31 => 3,
+                    _ => 4,
+                });
+                self.str(cvss.vector());
+                self.f64(cvss.score());
+            }
+        }
         self.opt_str(a.informational.as_ref().map(Informational::as_str));
         self.strs(a.references.iter().map(String::as_str));
         self.opt_str(a.source.as_deref());
@@ -142,6 +157,9 @@ impl<'a> Reader<'a> {
     pub(crate) fn u32(&mut self) -> Result<u32, Corrupt> {
         Ok(u32::from_le_bytes(self.take(4)?.try_into().map_err(|_| Corrupt)?))
     }
+    pub(crate) fn f64(&mut self) -> Result<f64, Corrupt> {
+        Ok(f64::from_bits(u64::from_le_bytes(self.take(8)?.try_into().map_err(|_| Corrupt)?)))
+    }
     pub(crate) fn i128(&mut self) -> Result<i128, Corrupt> {
         Ok(i128::from_le_bytes(self.take(16)?.try_into().map_err(|_| Corrupt)?))
     }
@@ -196,7 +214,24 @@ impl<'a> Reader<'a> {
         let related = self.strings()?;
         let categories = self.strings()?.iter().map(|c| Category::parse(c)).collect();
         let keywords = self.strings()?;
-        let cvss = self.opt_str()?.map(Cvss::from_str).transpose().map_err(|_| Corrupt)?;
+        let cvss = match self.u8()? {
+            0 => None,
+            tag => {
+                let version = match tag {
+                    1 => CvssVersion::V2,
+                    2 => CvssVersion::V30,
+                    3 => CvssVersion::V31,
+                    4 => CvssVersion::V40,
+                    _ => return Err(Corrupt),
+                };
+                let vector = self.str()?.to_owned();
+                let score = self.f64()?;
+                if !(0.0..=10.0).contains(&score) {
+                    return Err(Corrupt);
+                }
+                Some(Cvss::from_scored(vector, version, score))
+            }
+        };
         let informational = self.opt_str()?.map(Informational::parse);
         let references = self.strings()?;
         let source = self.opt_str()?.map(str::to_owned);

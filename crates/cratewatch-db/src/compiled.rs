@@ -27,7 +27,7 @@ const MAGIC: &[u8; 4] = b"CWDB";
 /// Bytes before the header: magic, format, header length, records length.
 const PREFIX: u64 = 24;
 /// Bump whenever the encoding changes; older caches are then rebuilt.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// Size of one index entry: name offset (u32), name length (u32), record offset (u64), record length (u32).
 const INDEX_ENTRY: usize = 20;
 

@@ -105,16 +105,14 @@ struct Outcome {
 /// The advisories that affect the locked versions of the lockfile's registry packages, decoded from the
 /// compiled database (the audit re-checks every condition; this only spares decoding the others).
 fn lookup(db: &CompiledDb, lockfile: &Lockfile) -> Result<Vec<Arc<Advisory>>, cratewatch_db::Error> {
-    let mut seen = std::collections::HashSet::new();
     let mut advisories = Vec::new();
     for package in lockfile.packages.iter().filter(|p| p.is_from_crates_io()) {
-        for advisory in db.advisories_affecting(&package.name, &package.version)? {
-            if seen.insert(advisory.id.clone()) {
-                advisories.push(Arc::new(advisory));
-            }
-        }
+        advisories.extend(db.advisories_affecting(&package.name, &package.version)?);
     }
-    Ok(advisories)
+    // Several locked versions of one crate find the same advisory.
+    advisories.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    advisories.dedup_by(|a, b| a.id == b.id);
+    Ok(advisories.into_iter().map(Arc::new).collect())
 }
 
 fn config_path(args: &AuditArgs) -> Option<PathBuf> {

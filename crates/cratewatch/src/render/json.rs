@@ -3,267 +3,504 @@
 //! cargo-audit's keys: `dependency_path` and `fix` on each finding, `kind`, `cvss_score` and `severity`
 //! on each advisory, `skipped-files` on the database, and `ignored` and `ignores` at the top.
 //!
-//! The view types below borrow from the report and serialize straight into the output buffer.
-
-use std::collections::BTreeMap;
+//! The report is written straight into one buffer by a small writer rather than through serde: a large
+//! lockfile's report is mostly advisory descriptions and repeated source URLs, and escaping them a word at
+//! a time instead of a byte at a time is what keeps `--json` as fast as the human output.
 
 use cratewatch_advisory::Advisory;
+use cratewatch_advisory::semver::VersionReq;
 use cratewatch_audit::{Finding, IgnoreOutcome, Package, WarningKind};
-use serde::Serialize;
 
-use super::Context;
-
-#[derive(Serialize)]
-struct ReportView<'a> {
-    database: DatabaseView,
-    lockfile: LockfileView,
-    settings: SettingsView<'a>,
-    vulnerabilities: VulnerabilitiesView<'a>,
-    warnings: BTreeMap<&'static str, Vec<FindingView<'a>>>,
-    ignored: Vec<FindingView<'a>>,
-    ignores: Vec<IgnoreView<'a>>,
-}
-
-#[derive(Serialize)]
-struct DatabaseView {
-    #[serde(rename = "advisory-count")]
-    advisory_count: usize,
-    #[serde(rename = "last-commit")]
-    last_commit: Option<String>,
-    #[serde(rename = "last-updated")]
-    last_updated: Option<String>,
-    #[serde(rename = "skipped-files")]
-    skipped_files: usize,
-}
-
-#[derive(Serialize)]
-struct LockfileView {
-    #[serde(rename = "dependency-count")]
-    dependency_count: usize,
-}
-
-#[derive(Serialize)]
-struct SettingsView<'a> {
-    target_arch: &'a [String],
-    target_os: &'a [String],
-    severity: Option<&'static str>,
-    ignore: Vec<&'a str>,
-    informational_warnings: Vec<&'static str>,
-}
-
-#[derive(Serialize)]
-struct VulnerabilitiesView<'a> {
-    found: bool,
-    count: usize,
-    list: Vec<FindingView<'a>>,
-}
-
-#[derive(Serialize)]
-struct IgnoreView<'a> {
-    id: &'a str,
-    reason: Option<&'a str>,
-    expires: Option<String>,
-    status: &'static str,
-    ignored_findings: usize,
-}
-
-#[derive(Serialize)]
-struct FindingView<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kind: Option<&'static str>,
-    advisory: Option<AdvisoryView<'a>>,
-    versions: Option<VersionsView>,
-    affected: Option<AffectedView<'a>>,
-    package: PackageView<'a>,
-    dependency_path: Vec<String>,
-    fix: Option<FixView>,
-}
-
-#[derive(Serialize)]
-struct VersionsView {
-    patched: Vec<String>,
-    unaffected: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct AffectedView<'a> {
-    arch: &'a [String],
-    os: &'a [String],
-    functions: BTreeMap<&'a str, Vec<String>>,
-}
-
-#[derive(Serialize)]
-struct PackageView<'a> {
-    name: &'a str,
-    version: String,
-    source: Option<&'a str>,
-    checksum: Option<&'a str>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    dependencies: Vec<DependencyView<'a>>,
-    replace: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct DependencyView<'a> {
-    name: &'a str,
-    version: String,
-    source: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct FixView {
-    version: String,
-    compatible: bool,
-}
-
-/// An advisory with cargo-audit's keys, plus `kind` and the CVSS score and severity.
-#[derive(Serialize)]
-pub(crate) struct AdvisoryView<'a> {
-    id: &'a str,
-    package: &'a str,
-    title: &'a str,
-    description: &'a str,
-    date: String,
-    aliases: &'a [String],
-    related: &'a [String],
-    collection: &'static str,
-    categories: Vec<&'a str>,
-    keywords: &'a [String],
-    cvss: Option<&'a str>,
-    informational: Option<&'a str>,
-    references: &'a [String],
-    source: Option<&'a str>,
-    url: Option<&'a str>,
-    withdrawn: Option<String>,
-    license: &'a str,
-    #[serde(rename = "expect-deleted")]
-    expect_deleted: bool,
-    kind: &'static str,
-    cvss_score: Option<f64>,
-    severity: Option<&'static str>,
-}
-
-impl<'a> AdvisoryView<'a> {
-    pub(crate) fn new(a: &'a Advisory) -> Self {
-        AdvisoryView {
-            id: a.id.as_str(),
-            package: &a.package,
-            title: &a.title,
-            description: &a.description,
-            date: a.date.to_string(),
-            aliases: &a.aliases,
-            related: &a.related,
-            collection: a.collection.as_str(),
-            categories: a.categories.iter().map(|c| c.as_str()).collect(),
-            keywords: &a.keywords,
-            cvss: a.cvss.as_ref().map(|c| c.vector()),
-            informational: a.informational.as_ref().map(|i| i.as_str()),
-            references: &a.references,
-            source: a.source.as_deref(),
-            url: a.url.as_deref(),
-            withdrawn: a.withdrawn.map(|d| d.to_string()),
-            license: a.license.as_str(),
-            expect_deleted: a.expect_deleted,
-            kind: a.kind().as_str(),
-            cvss_score: a.cvss.as_ref().map(|c| c.score()),
-            severity: a.cvss.as_ref().map(|c| c.severity().as_str()),
-        }
-    }
-}
+use super::{Context, push_version};
 
 pub(crate) fn json(cx: &Context<'_>) -> String {
     let report = cx.report;
     let settings = &report.settings;
-    let mut warnings = BTreeMap::new();
-    for kind in [WarningKind::Unmaintained, WarningKind::Unsound, WarningKind::Notice, WarningKind::Yanked] {
-        let list: Vec<FindingView<'_>> = report.warnings_of(kind).map(|f| finding(cx, f)).collect();
-        if !list.is_empty() {
-            warnings.insert(kind.as_str(), list);
+    let mut w = Writer::with_capacity(64 * 1024);
+    w.open('{');
+
+    w.key("database");
+    w.open('{');
+    w.key("advisory-count");
+    w.uint(cx.db.advisory_count() as u64);
+    w.key("last-commit");
+    w.null();
+    w.key("last-updated");
+    w.null();
+    w.key("skipped-files");
+    w.uint(cx.db.skipped_count() as u64);
+    w.close('}');
+
+    w.key("lockfile");
+    w.open('{');
+    w.key("dependency-count");
+    w.uint(report.dependency_count as u64);
+    w.close('}');
+
+    w.key("settings");
+    w.open('{');
+    w.key("target_arch");
+    w.strings(&settings.target_arch);
+    w.key("target_os");
+    w.strings(&settings.target_os);
+    w.key("severity");
+    w.opt_str(settings.severity_threshold.map(|s| s.as_str()));
+    w.key("ignore");
+    w.strings(settings.ignore.iter().map(|r| r.id.as_str()));
+    w.key("informational_warnings");
+    w.strings(settings.informational_warnings.iter().map(|k| k.as_str()));
+    w.close('}');
+
+    w.key("vulnerabilities");
+    w.open('{');
+    w.key("found");
+    w.bool(!report.vulnerabilities.is_empty());
+    w.key("count");
+    w.uint(report.vulnerabilities.len() as u64);
+    w.key("list");
+    w.open('[');
+    for f in &report.vulnerabilities {
+        finding(&mut w, cx, f);
+    }
+    w.close(']');
+    w.close('}');
+
+    // Kinds in name order, as a sorted map of cargo-audit's would be; kinds without findings are left out.
+    let mut kinds = [WarningKind::Unmaintained, WarningKind::Unsound, WarningKind::Notice, WarningKind::Yanked];
+    kinds.sort_by_key(|k| k.as_str());
+    w.key("warnings");
+    w.open('{');
+    for kind in kinds {
+        let mut list = report.warnings_of(kind).peekable();
+        if list.peek().is_none() {
+            continue;
+        }
+        w.key(kind.as_str());
+        w.open('[');
+        for f in list {
+            finding(&mut w, cx, f);
+        }
+        w.close(']');
+    }
+    w.close('}');
+
+    w.key("ignored");
+    w.open('[');
+    for (f, _) in &report.ignored {
+        finding(&mut w, cx, f);
+    }
+    w.close(']');
+
+    w.key("ignores");
+    w.open('[');
+    for (rule, outcome) in settings.ignore.iter().zip(&report.ignore_outcomes) {
+        let (status, ignored_findings) = match outcome {
+            IgnoreOutcome::Applied(n) => ("applied", *n),
+            IgnoreOutcome::Expired => ("expired", 0),
+            IgnoreOutcome::Unused => ("unused", 0),
+            _ => ("unknown", 0),
+        };
+        w.open('{');
+        w.key("id");
+        w.str(&rule.id);
+        w.key("reason");
+        w.opt_str(rule.reason.as_deref());
+        w.key("expires");
+        w.opt_str(rule.expires.map(|d| d.to_string()).as_deref());
+        w.key("status");
+        w.str(status);
+        w.key("ignored_findings");
+        w.uint(ignored_findings as u64);
+        w.close('}');
+    }
+    w.close(']');
+
+    w.close('}');
+    w.finish()
+}
+
+fn finding(w: &mut Writer, cx: &Context<'_>, f: &Finding) {
+    let advisory = f.advisory.as_deref();
+    w.open('{');
+    if let Some(kind) = f.warning {
+        w.key("kind");
+        w.str(kind.as_str());
+    }
+    w.key("advisory");
+    match advisory {
+        Some(a) => advisory_object(w, a),
+        None => w.null(),
+    }
+    w.key("versions");
+    match advisory {
+        Some(a) => {
+            w.open('{');
+            w.key("patched");
+            reqs(w, a.versions.patched());
+            w.key("unaffected");
+            reqs(w, a.versions.unaffected());
+            w.close('}');
+        }
+        None => w.null(),
+    }
+    w.key("affected");
+    match advisory.and_then(|a| a.affected.as_ref()) {
+        Some(affected) => {
+            w.open('{');
+            w.key("arch");
+            w.strings(&affected.arch);
+            w.key("os");
+            w.strings(&affected.os);
+            w.key("functions");
+            w.open('{');
+            for (path, list) in &affected.functions {
+                w.key(path);
+                reqs(w, list);
+            }
+            w.close('}');
+            w.close('}');
+        }
+        None => w.null(),
+    }
+    w.key("package");
+    package(w, cx, &cx.lockfile.packages[f.package]);
+    w.key("dependency_path");
+    w.open('[');
+    for &i in &f.path {
+        let p = &cx.lockfile.packages[i];
+        w.comma();
+        w.out.push('"');
+        w.escaped(&p.name);
+        w.out.push(' ');
+        push_version(&mut w.out, &p.version);
+        w.out.push('"');
+    }
+    w.close(']');
+    w.key("fix");
+    match &f.fix {
+        Some(up) => {
+            w.open('{');
+            w.key("version");
+            w.version(&up.version);
+            w.key("compatible");
+            w.bool(up.compatible);
+            w.close('}');
+        }
+        None => w.null(),
+    }
+    w.close('}');
+}
+
+/// An advisory with cargo-audit's keys, plus `kind` and the CVSS score and severity.
+fn advisory_object(w: &mut Writer, a: &Advisory) {
+    w.open('{');
+    w.key("id");
+    w.str(a.id.as_str());
+    w.key("package");
+    w.str(&a.package);
+    w.key("title");
+    w.str(&a.title);
+    w.key("description");
+    w.str(&a.description);
+    w.key("date");
+    w.str(&a.date.to_string());
+    w.key("aliases");
+    w.strings(&a.aliases);
+    w.key("related");
+    w.strings(&a.related);
+    w.key("collection");
+    w.str(a.collection.as_str());
+    w.key("categories");
+    w.strings(a.categories.iter().map(|c| c.as_str()));
+    w.key("keywords");
+    w.strings(&a.keywords);
+    w.key("cvss");
+    w.opt_str(a.cvss.as_ref().map(|c| c.vector()));
+    w.key("informational");
+    w.opt_str(a.informational.as_ref().map(|i| i.as_str()));
+    w.key("references");
+    w.strings(&a.references);
+    w.key("source");
+    w.opt_str(a.source.as_deref());
+    w.key("url");
+    w.opt_str(a.url.as_deref());
+    w.key("withdrawn");
+    w.opt_str(a.withdrawn.map(|d| d.to_string()).as_deref());
+    w.key("license");
+    w.str(a.license.as_str());
+    w.key("expect-deleted");
+    w.bool(a.expect_deleted);
+    w.key("kind");
+    w.str(a.kind().as_str());
+    w.key("cvss_score");
+    match &a.cvss {
+        Some(c) => w.float(c.score()),
+        None => w.null(),
+    }
+    w.key("severity");
+    w.opt_str(a.cvss.as_ref().map(|c| c.severity().as_str()));
+    w.close('}');
+}
+
+fn package(w: &mut Writer, cx: &Context<'_>, p: &Package) {
+    w.open('{');
+    w.key("name");
+    w.str(&p.name);
+    w.key("version");
+    w.version(&p.version);
+    w.key("source");
+    w.opt_str(p.source.as_deref());
+    w.key("checksum");
+    w.opt_str(p.checksum.as_deref());
+    if !p.dependencies.is_empty() {
+        w.key("dependencies");
+        w.open('[');
+        for &d in &p.dependencies {
+            let dep = &cx.lockfile.packages[d];
+            w.open('{');
+            w.key("name");
+            w.str(&dep.name);
+            w.key("version");
+            w.version(&dep.version);
+            w.key("source");
+            w.opt_str(dep.source.as_deref());
+            w.close('}');
+        }
+        w.close(']');
+    }
+    w.key("replace");
+    w.opt_str(p.replace.as_deref());
+    w.close('}');
+}
+
+fn reqs(w: &mut Writer, list: &[VersionReq]) {
+    w.open('[');
+    for req in list {
+        w.str(&req.to_string());
+    }
+    w.close(']');
+}
+
+/// Compact JSON into a string. Commas are placed by remembering whether the current object or array
+/// already has an element; `key` counts as the start of an element so that its value adds no comma.
+struct Writer {
+    out: String,
+    /// Whether the next element is the first of its object or array.
+    first: bool,
+}
+
+impl Writer {
+    fn with_capacity(capacity: usize) -> Writer {
+        Writer { out: String::with_capacity(capacity), first: true }
+    }
+
+    fn finish(mut self) -> String {
+        self.out.push('\n');
+        self.out
+    }
+
+    fn comma(&mut self) {
+        if !std::mem::replace(&mut self.first, false) {
+            self.out.push(',');
         }
     }
-    let ignores = settings
-        .ignore
-        .iter()
-        .zip(&report.ignore_outcomes)
-        .map(|(rule, outcome)| {
-            let (status, ignored_findings) = match outcome {
-                IgnoreOutcome::Applied(n) => ("applied", *n),
-                IgnoreOutcome::Expired => ("expired", 0),
-                IgnoreOutcome::Unused => ("unused", 0),
-                _ => ("unknown", 0),
-            };
-            IgnoreView {
-                id: &rule.id,
-                reason: rule.reason.as_deref(),
-                expires: rule.expires.map(|d| d.to_string()),
-                status,
-                ignored_findings,
-            }
-        })
-        .collect();
-    let view = ReportView {
-        database: DatabaseView {
-            advisory_count: cx.db.advisory_count(),
-            last_commit: None,
-            last_updated: None,
-            skipped_files: cx.db.skipped_count(),
-        },
-        lockfile: LockfileView { dependency_count: report.dependency_count },
-        settings: SettingsView {
-            target_arch: &settings.target_arch,
-            target_os: &settings.target_os,
-            severity: settings.severity_threshold.map(|s| s.as_str()),
-            ignore: settings.ignore.iter().map(|r| r.id.as_str()).collect(),
-            informational_warnings: settings.informational_warnings.iter().map(|k| k.as_str()).collect(),
-        },
-        vulnerabilities: VulnerabilitiesView {
-            found: !report.vulnerabilities.is_empty(),
-            count: report.vulnerabilities.len(),
-            list: report.vulnerabilities.iter().map(|f| finding(cx, f)).collect(),
-        },
-        warnings,
-        ignored: report.ignored.iter().map(|(f, _)| finding(cx, f)).collect(),
-        ignores,
-    };
-    let mut out = Vec::with_capacity(64 * 1024);
-    serde_json::to_writer(&mut out, &view).expect("serializing to memory cannot fail");
-    out.push(b'\n');
-    String::from_utf8(out).expect("serde_json writes UTF-8")
-}
 
-fn finding<'a>(cx: &'a Context<'_>, f: &'a Finding) -> FindingView<'a> {
-    let advisory = f.advisory.as_deref();
-    let reqs = |list: &[cratewatch_advisory::semver::VersionReq]| list.iter().map(ToString::to_string).collect();
-    FindingView {
-        kind: f.warning.map(WarningKind::as_str),
-        advisory: advisory.map(AdvisoryView::new),
-        versions: advisory
-            .map(|a| VersionsView { patched: reqs(a.versions.patched()), unaffected: reqs(a.versions.unaffected()) }),
-        affected: advisory.and_then(|a| a.affected.as_ref()).map(|affected| AffectedView {
-            arch: &affected.arch,
-            os: &affected.os,
-            functions: affected.functions.iter().map(|(path, list)| (path.as_str(), reqs(list))).collect(),
-        }),
-        package: package(cx, &cx.lockfile.packages[f.package]),
-        dependency_path: cx.path_labels(f),
-        fix: f.fix.as_ref().map(|up| FixView { version: up.version.to_string(), compatible: up.compatible }),
+    fn open(&mut self, bracket: char) {
+        self.comma();
+        self.out.push(bracket);
+        self.first = true;
+    }
+
+    fn close(&mut self, bracket: char) {
+        self.out.push(bracket);
+        self.first = false;
+    }
+
+    fn key(&mut self, key: &str) {
+        self.comma();
+        self.out.push('"');
+        self.escaped(key);
+        self.out.push_str("\":");
+        self.first = true;
+    }
+
+    fn null(&mut self) {
+        self.comma();
+        self.out.push_str("null");
+    }
+
+    fn bool(&mut self, value: bool) {
+        self.comma();
+        self.out.push_str(if value { "true" } else { "false" });
+    }
+
+    fn uint(&mut self, value: u64) {
+        self.comma();
+        super::push_number(&mut self.out, value);
+    }
+
+    /// A float as serde_json writes one: the shortest form that reads back, with `.0` on whole numbers.
+    fn float(&mut self, value: f64) {
+        self.comma();
+        if value.is_finite() {
+            let start = self.out.len();
+            std::fmt::Write::write_fmt(&mut self.out, format_args!("{value}")).expect("writing to a String");
+            if !self.out[start..].contains(['.', 'e']) {
+                self.out.push_str(".0");
+            }
+        } else {
+            self.out.push_str("null");
+        }
+    }
+
+    fn str(&mut self, value: &str) {
+        self.comma();
+        self.out.push('"');
+        self.escaped(value);
+        self.out.push('"');
+    }
+
+    fn opt_str(&mut self, value: Option<&str>) {
+        match value {
+            Some(s) => self.str(s),
+            None => self.null(),
+        }
+    }
+
+    fn strings<'s>(&mut self, values: impl IntoIterator<Item = &'s (impl AsRef<str> + 's + ?Sized)>) {
+        self.open('[');
+        for value in values {
+            self.str(value.as_ref());
+        }
+        self.close(']');
+    }
+
+    fn version(&mut self, version: &cratewatch_advisory::semver::Version) {
+        self.comma();
+        self.out.push('"');
+        push_version(&mut self.out, version);
+        self.out.push('"');
+    }
+
+    /// Appends `value` with JSON's escapes, copying runs without special characters whole. The runs are
+    /// found eight bytes at a time (see [`special_bytes`]).
+    fn escaped(&mut self, value: &str) {
+        let bytes = value.as_bytes();
+        self.out.reserve(bytes.len() + 2);
+        let mut start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let word = match bytes.get(i..i + 8) {
+                Some(eight) => u64::from_le_bytes(eight.try_into().expect("eight bytes")),
+                None => {
+                    // The tail, padded with a byte that needs no escape.
+                    let mut padded = [b'a'; 8];
+                    padded[..bytes.len() - i].copy_from_slice(&bytes[i..]);
+                    u64::from_le_bytes(padded)
+                }
+            };
+            let mask = special_bytes(word);
+            if mask == 0 {
+                i += 8;
+                continue;
+            }
+            i += (mask.trailing_zeros() / 8) as usize;
+            let b = bytes[i];
+            self.out.push_str(&value[start..i]);
+            let escape = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0x08 => "\\b",
+                0x0c => "\\f",
+                _ => "",
+            };
+            if escape.is_empty() {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                self.out.push_str("\\u00");
+                self.out.push(char::from(HEX[usize::from(b >> 4)]));
+                self.out.push(char::from(HEX[usize::from(b & 0xf)]));
+            } else {
+                self.out.push_str(escape);
+            }
+            i += 1;
+            start = i;
+        }
+        self.out.push_str(&value[start..]);
     }
 }
 
-fn package<'a>(cx: &'a Context<'_>, p: &'a Package) -> PackageView<'a> {
-    PackageView {
-        name: &p.name,
-        version: p.version.to_string(),
-        source: p.source.as_deref(),
-        checksum: p.checksum.as_deref(),
-        dependencies: p
-            .dependencies
-            .iter()
-            .map(|&d| {
-                let dep = &cx.lockfile.packages[d];
-                DependencyView { name: &dep.name, version: dep.version.to_string(), source: dep.source.as_deref() }
-            })
-            .collect(),
-        replace: p.replace.as_deref(),
+/// The high bit of each byte of `word` (little-endian) that is `"`, `\` or a control character below
+/// 0x20. Only the lowest set bit is exact (a borrow can flag a later byte), which is all the caller uses:
+/// a byte is zero after XOR with a character exactly when it equals it, and subtracting 0x20 from a byte
+/// below 0x20 borrows into its high bit.
+fn special_bytes(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let below_0x20 = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    zero_bytes(word ^ (ONES * u64::from(b'"'))) | zero_bytes(word ^ (ONES * u64::from(b'\\'))) | below_0x20
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_serde_json() {
+        let samples = [
+            "",
+            "plain",
+            "a \"quoted\" word",
+            "back\\slash",
+            "line\nbreak\r\n\ttab",
+            "\u{0}\u{1}\u{8}\u{c}\u{1f}\u{7f}",
+            "unicode: é ü 漢字 🦀 and \u{2028}",
+            "exactly8",
+            "sixteen bytes!!!\"",
+            "long text without anything special in it at all, more than eight bytes",
+        ];
+        for sample in samples {
+            let mut w = Writer::with_capacity(0);
+            w.str(sample);
+            assert_eq!(w.out, serde_json::to_string(sample).unwrap(), "{sample:?}");
+        }
+        // Every single byte value below 0x80, at every offset within a word.
+        for b in 0u8..0x80 {
+            for offset in 0..9 {
+                let text = format!("{}{}{}", "x".repeat(offset), char::from(b), "y".repeat(9));
+                let mut w = Writer::with_capacity(0);
+                w.str(&text);
+                assert_eq!(w.out, serde_json::to_string(&text).unwrap(), "byte {b:#x} at {offset}");
+            }
+        }
+    }
+
+    #[test]
+    fn floats_like_serde_json() {
+        for value in [0.0, 1.0, 5.3, 7.5, 9.8, 10.0, 4.25, 0.1] {
+            let mut w = Writer::with_capacity(0);
+            w.float(value);
+            assert_eq!(w.out, serde_json::to_string(&value).unwrap());
+        }
+    }
+
+    #[test]
+    fn commas_between_elements_only() {
+        let mut w = Writer::with_capacity(0);
+        w.open('{');
+        w.key("a");
+        w.open('[');
+        w.uint(1);
+        w.null();
+        w.open('{');
+        w.close('}');
+        w.close(']');
+        w.key("b");
+        w.bool(true);
+        w.close('}');
+        assert_eq!(w.out, r#"{"a":[1,null,{}],"b":true}"#);
     }
 }

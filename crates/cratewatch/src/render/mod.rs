@@ -6,6 +6,7 @@ mod sarif;
 
 use std::path::Path;
 
+use cratewatch_advisory::semver::Version;
 use cratewatch_audit::{Finding, Lockfile, Report, WarningKind};
 use cratewatch_db::CompiledDb;
 
@@ -28,13 +29,49 @@ impl Context<'_> {
     /// `name version` of a package of the lockfile.
     fn package_label(&self, index: usize) -> String {
         let p = &self.lockfile.packages[index];
-        format!("{} {}", p.name, p.version)
+        let mut label = String::with_capacity(p.name.len() + 16);
+        label.push_str(&p.name);
+        label.push(' ');
+        push_version(&mut label, &p.version);
+        label
     }
 
     /// The dependency path of a finding, root first.
     fn path_labels(&self, finding: &Finding) -> Vec<String> {
         finding.path.iter().map(|&i| self.package_label(i)).collect()
     }
+}
+
+/// Appends `version` as semver writes it, `major.minor.patch[-pre][+build]`, without the formatting
+/// machinery (reports print thousands of versions).
+fn push_version(out: &mut String, version: &Version) {
+    push_number(out, version.major);
+    out.push('.');
+    push_number(out, version.minor);
+    out.push('.');
+    push_number(out, version.patch);
+    if !version.pre.is_empty() {
+        out.push('-');
+        out.push_str(version.pre.as_str());
+    }
+    if !version.build.is_empty() {
+        out.push('+');
+        out.push_str(version.build.as_str());
+    }
+}
+
+fn push_number(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
 }
 
 /// One line counting what was found, for standard error.
