@@ -4,4 +4,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash ../shared/data/unpack target/shared-data >/dev/null
+# The browser tests (crates/cratewatch-server/tests/browser.rs) drive a real headless Chromium.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  echo "installing chromium and chromedriver for the browser tests" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } >/dev/null ||
+    echo "warning: could not install chromium and chromedriver; the browser tests will fail" >&2
+fi
 cargo test --workspace --locked "$@"

@@ -3,11 +3,13 @@
 mod codec;
 mod compiled;
 mod fingerprint;
+mod git;
 mod load;
 
 use std::path::PathBuf;
 
 pub use crate::compiled::{CacheStatus, CompiledDb};
+pub use crate::git::{Commit, FileDates, GitError, GitMirror, SyncReport, Timestamp, file_dates, head};
 pub use crate::load::{Database, FileDiagnostic};
 
 /// Why an advisory database could not be opened at all.

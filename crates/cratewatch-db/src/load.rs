@@ -248,6 +248,11 @@ impl Database {
         &self.diagnostics
     }
 
+    /// The advisories and the diagnostics, for callers that index them their own way.
+    pub fn into_parts(self) -> (Vec<Advisory>, Vec<FileDiagnostic>) {
+        (self.advisories, self.diagnostics)
+    }
+
     /// How many error-level diagnostics were found (each one kept a file from loading).
     pub fn error_count(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.diagnostic.severity == DiagnosticSeverity::Error).count()

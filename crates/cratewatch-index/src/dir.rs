@@ -46,19 +46,7 @@ impl IndexDir {
     /// `3/{first char}/{name}` or `{chars 1-2}/{chars 3-4}/{name}`, lowercased. The empty name has the
     /// empty path.
     pub fn path_of(name: &str) -> PathBuf {
-        let name = name.to_lowercase();
-        let prefix = |n: usize| name.chars().take(n).collect::<String>();
-        let chars = name.chars().count();
-        match chars {
-            0 => PathBuf::new(),
-            1 | 2 => [chars.to_string(), name].iter().collect(),
-            3 => ["3".to_owned(), prefix(1), name].iter().collect(),
-            _ => {
-                let first = prefix(2);
-                let second = name.chars().skip(2).take(2).collect::<String>();
-                [first, second, name].iter().collect()
-            }
-        }
+        PathBuf::from(relative_path(name))
     }
 
     /// Every version of crate `name` (looked up case-insensitively, as the layout lowercases names), or
@@ -130,6 +118,22 @@ enum Pending {
     Name(String),
 }
 
-fn is_plausible_name(name: &str) -> bool {
+/// The path of crate `name`'s file relative to the index root, with `/` separators (as the sparse
+/// protocol's URLs use them too): see [`IndexDir::path_of`].
+pub(crate) fn relative_path(name: &str) -> String {
+    let name = name.to_lowercase();
+    // The byte offset where the first `n` characters end.
+    let end_of = |n: usize| name.char_indices().nth(n).map_or(name.len(), |(i, _)| i);
+    match name.chars().count() {
+        0 => String::new(),
+        n @ (1 | 2) => format!("{n}/{name}"),
+        3 => format!("3/{}/{name}", &name[..end_of(1)]),
+        _ => format!("{}/{}/{name}", &name[..end_of(2)], &name[end_of(2)..end_of(4)]),
+    }
+}
+
+/// Whether `name` could be a crate name: ASCII letters, digits, `-` and `_`. Anything else is never in
+/// an index, and must never become part of a path or a URL.
+pub(crate) fn is_plausible_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

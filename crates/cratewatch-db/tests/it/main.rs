@@ -7,6 +7,8 @@ use std::process::Command;
 use cratewatch_db::{CacheStatus, CompiledDb, Database};
 use cratewatch_testdata::{advisory_db, scratch_dir};
 
+mod git;
+
 #[test]
 fn real_database_loads_every_advisory_without_errors() {
     let db = Database::load(&advisory_db()).unwrap();

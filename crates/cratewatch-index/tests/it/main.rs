@@ -1,10 +1,16 @@
 //! Reading the real 2020 registry index, and surviving malformed lines in a small index written here.
 
+mod http;
+mod oracle;
+mod snapshot;
+mod sparse;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
+use std::sync::Arc;
 
-use cratewatch_index::{CrateVersions, DepKind, DepReq, Error, IndexDir, IndexVersion};
+use cratewatch_index::{CrateVersions, DepKind, Error, IndexDir, IndexVersion};
 use cratewatch_testdata::{crates_index_2020, scratch_dir};
 use semver::Version;
 
@@ -16,6 +22,11 @@ fn real_index() -> IndexDir {
 fn version<'a>(krate: &'a CrateVersions, version: &str) -> &'a IndexVersion {
     let wanted = Version::parse(version).unwrap();
     krate.versions.iter().find(|v| v.version == wanted).unwrap_or_else(|| panic!("{} {version} is missing", krate.name))
+}
+
+/// The strings of a list of shared strings, for comparisons.
+fn strs(list: &[Arc<str>]) -> Vec<&str> {
+    list.iter().map(|s| &**s).collect()
 }
 
 /// `(line, code)` of each diagnostic.
@@ -35,7 +46,10 @@ fn serde_loads_with_dependencies_features_and_checksums() {
 
     let v = version(&serde, "1.0.114");
     assert!(!v.yanked);
-    assert_eq!(v.checksum.as_deref(), Some("5317f7588f0a5078ee60ef675ef96735a1442132dc645eb1d12c018620ed8cd3"));
+    assert_eq!(
+        v.checksum.map(|c| c.to_string()).as_deref(),
+        Some("5317f7588f0a5078ee60ef675ef96735a1442132dc645eb1d12c018620ed8cd3")
+    );
     assert_eq!(v.links, None);
     let deps: Vec<(&str, String, DepKind, bool)> =
         v.deps.iter().map(|d| (d.crate_name(), d.req.to_string(), d.kind, d.optional)).collect();
@@ -46,8 +60,8 @@ fn serde_loads_with_dependencies_features_and_checksums() {
             ("serde_derive", "^1.0".to_owned(), DepKind::Dev, false),
         ]
     );
-    assert_eq!(v.features["default"], vec!["std".to_owned()]);
-    assert_eq!(v.features["derive"], vec!["serde_derive".to_owned()]);
+    assert_eq!(strs(&v.features["default"]), ["std"]);
+    assert_eq!(strs(&v.features["derive"]), ["serde_derive"]);
     assert_eq!(v.features.len(), 6);
 
     // Old entries list `""` as a dependency feature; it means nothing and is dropped.
@@ -106,9 +120,9 @@ fn renamed_dependencies_keep_both_names() {
     let renamed: Vec<(&str, &str)> = bbs
         .versions
         .iter()
-        .flat_map(|v| &v.deps)
+        .flat_map(|v| v.deps.iter())
         .filter(|d| d.package.is_some())
-        .map(|d| (d.name.as_str(), d.crate_name()))
+        .map(|d| (&*d.name, d.crate_name()))
         .collect();
     assert!(!renamed.is_empty());
     assert!(renamed.iter().all(|&(name, krate)| name != krate && krate == "amcl_wrapper_ml"), "{renamed:?}");
@@ -141,9 +155,9 @@ fn every_crate_of_the_real_index_is_listed_and_loads() {
         for d in &krate.diagnostics {
             *diagnostics.entry(d.code).or_default() += 1;
         }
-        for dep in krate.versions.iter().flat_map(|v| &v.deps) {
-            if let DepReq::Unparsed(req) = &dep.req {
-                unparsed_reqs.push(format!("{name} -> {}: {req}", dep.name));
+        for dep in krate.versions.iter().flat_map(|v| v.deps.iter()) {
+            if dep.req.parsed().is_none() {
+                unparsed_reqs.push(format!("{name} -> {}: {}", dep.name, dep.req));
             }
         }
     }
@@ -174,26 +188,30 @@ fn small_index(name: &str, files: &[(&str, &str)]) -> IndexDir {
 }
 
 const DEMO: &str = concat!(
-    r#"{"name":"demo","vers":"0.1.0","deps":[{"name":"web","package":"reqwest","req":"^0.10","features":["json",""],"optional":true,"default_features":false,"target":"cfg(unix)","kind":"normal"}],"cksum":"ab","features":{"net":["web"]},"features2":{"net":["web/json"],"tls":["web?/tls"]},"yanked":false,"links":"demo","v":2}"#,
+    r#"{"name":"demo","vers":"0.1.0","deps":[{"name":"web","package":"reqwest","req":"^0.10","features":["json",""],"optional":true,"default_features":false,"target":"cfg(unix)","kind":"normal"}],"cksum":"abababababababababababababababababababababababababababababababab","features":{"net":["web"]},"features2":{"net":["web/json"],"tls":["web?/tls"]},"yanked":false,"links":"demo","v":2}"#,
     "\n",
     r#"{"name":"demo","vers":"0.2.0","deps":["#,
     "\n\n",
-    r#"{"name":"demo","vers":"0.3.0","deps":[],"cksum":"cd","features":{},"yanked":true,"rust_version":"1.56"}"#,
+    r#"{"name":"demo","vers":"0.3.0","deps":[],"cksum":"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd","features":{},"yanked":true,"rust_version":"1.56"}"#,
     "\n",
-    r#"{"name":"demo","vers":"1.0","deps":[],"cksum":"ef","features":{},"yanked":false}"#,
+    r#"{"name":"demo","vers":"1.0","deps":[],"cksum":"efefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefef","features":{},"yanked":false}"#,
     "\n",
-    r#"{"name":"other","vers":"0.5.0","deps":[],"cksum":"ef","features":{},"yanked":false}"#,
+    r#"{"name":"other","vers":"0.5.0","deps":[],"cksum":"efefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefef","features":{},"yanked":false}"#,
     "\n",
-    r#"{"name":"demo","vers":"0.1.0","deps":[],"cksum":"00","features":{},"yanked":false}"#,
+    r#"{"name":"demo","vers":"0.1.0","deps":[],"cksum":"0000000000000000000000000000000000000000000000000000000000000000","features":{},"yanked":false}"#,
     "\n",
-    r#"{"name":"demo","vers":"0.6.0","deps":[],"cksum":"ef","features":{},"yanked":false,"v":3}"#,
+    r#"{"name":"demo","vers":"0.6.0","deps":[],"cksum":"efefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefef","features":{},"yanked":false,"v":3}"#,
     "\n",
-    r#"{"name":"demo","vers":"0.7.0","deps":[{"name":"x","req":"*","kind":"sideways"}],"cksum":"ef","features":{},"yanked":false}"#,
+    r#"{"name":"demo","vers":"0.7.0","deps":[{"name":"x","req":"*","kind":"sideways"}],"cksum":"efefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefef","features":{},"yanked":false}"#,
     "\n",
     r#"{"name":"demo","deps":[]}"#,
     "\n",
-    r#"{"name":"Demo","vers":"0.4.0","deps":[{"name":"old","req":"1.0 || 2.0","features":[],"optional":false,"default_features":true,"target":null,"kind":null}],"cksum":"12","features":{},"yanked":false}"#,
+    r#"{"name":"Demo","vers":"0.4.0","deps":[{"name":"old","req":"1.0 || 2.0","features":[],"optional":false,"default_features":true,"target":null,"kind":null}],"cksum":"1212121212121212121212121212121212121212121212121212121212121212","features":{},"yanked":false}"#,
     "\r\n",
+    r#"{"name":"demo","vers":"0.8.0","deps":[],"cksum":"not-hex","features":{},"yanked":false}"#,
+    "\n",
+    r#"{"name":"demo","vers":"0.9.0","deps":[],"cksum":"","features":{},"yanked":false}"#,
+    "\n",
 );
 
 #[test]
@@ -210,6 +228,7 @@ fn malformed_lines_are_diagnostics_and_the_rest_loads() {
             (8, "unsupported-schema"),
             (9, "invalid-dependency"),
             (10, "invalid-entry"),
+            (12, "invalid-checksum"),
         ],
         "{:#?}",
         demo.diagnostics
@@ -217,24 +236,23 @@ fn malformed_lines_are_diagnostics_and_the_rest_loads() {
     assert!(demo.diagnostics.iter().all(|d| !d.message.is_empty() && !d.message.starts_with(char::is_uppercase)));
     assert_eq!(demo.name, "demo");
     let loaded: Vec<String> = demo.versions.iter().map(|v| v.version.to_string()).collect();
-    assert_eq!(loaded, ["0.1.0", "0.3.0", "0.4.0"]);
+    assert_eq!(loaded, ["0.1.0", "0.3.0", "0.4.0", "0.9.0"]);
+    assert_eq!(version(&demo, "0.9.0").checksum, None, "an empty checksum is no checksum");
 
     let first = version(&demo, "0.1.0");
-    assert_eq!(first.checksum.as_deref(), Some("ab"), "the first of two duplicate lines wins");
+    assert_eq!(first.checksum.map(|c| c.to_string()), Some("ab".repeat(32)), "the first of two duplicate lines wins");
     assert_eq!(first.links.as_deref(), Some("demo"));
+    let features: BTreeMap<&str, Vec<&str>> = first.features.iter().map(|(k, v)| (&**k, strs(v))).collect();
     assert_eq!(
-        first.features,
-        BTreeMap::from([
-            ("net".to_owned(), vec!["web".to_owned(), "web/json".to_owned()]),
-            ("tls".to_owned(), vec!["web?/tls".to_owned()]),
-        ]),
+        features,
+        BTreeMap::from([("net", vec!["web", "web/json"]), ("tls", vec!["web?/tls"])]),
         "features2 is merged into features"
     );
     let web = &first.deps[0];
-    assert_eq!((web.name.as_str(), web.package.as_deref(), web.crate_name()), ("web", Some("reqwest"), "reqwest"));
+    assert_eq!((&*web.name, web.package.as_deref(), web.crate_name()), ("web", Some("reqwest"), "reqwest"));
     assert_eq!(web.req.parsed(), Some(&"^0.10".parse().unwrap()));
     assert_eq!((web.optional, web.default_features, web.target.as_deref()), (true, false, Some("cfg(unix)")));
-    assert_eq!(web.features, ["json"]);
+    assert_eq!(strs(&web.features), ["json"]);
 
     let yanked = version(&demo, "0.3.0");
     assert!(yanked.yanked);
@@ -242,7 +260,7 @@ fn malformed_lines_are_diagnostics_and_the_rest_loads() {
 
     let last = version(&demo, "0.4.0");
     assert_eq!(last.deps[0].kind, DepKind::Normal, "a null kind is a normal dependency");
-    assert_eq!(last.deps[0].req, DepReq::Unparsed("1.0 || 2.0".to_owned()));
+    assert_eq!(last.deps[0].req.as_str(), "1.0 || 2.0", "a requirement semver rejects is kept as written");
     assert_eq!(last.deps[0].req.parsed(), None);
 }
 

@@ -1,0 +1,60 @@
+//! Atom feeds (RFC 4287) of advisories, newest first.
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use crate::knowledge::Entry;
+
+/// How many entries a feed carries.
+pub(crate) const FEED_LENGTH: usize = 50;
+
+/// An Atom feed of `entries` (newest first). `base` is the absolute URL of the site (no trailing
+/// slash), `path` the feed's own path.
+pub(crate) fn atom(base: &str, path: &str, title: &str, entries: &[&Arc<Entry>]) -> String {
+    let updated = entries.first().map(|e| e.advisory.date.to_string()).unwrap_or_else(|| "1970-01-01".to_owned());
+    let mut xml = String::with_capacity(4096 + entries.len() * 2048);
+    xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    let _ = writeln!(xml, "  <id>{}</id>", escape(&format!("{base}{path}")));
+    let _ = writeln!(xml, "  <title>{}</title>", escape(title));
+    let _ = writeln!(xml, "  <updated>{updated}T00:00:00Z</updated>");
+    let _ = writeln!(xml, "  <link rel=\"self\" href=\"{}\"/>", escape(&format!("{base}{path}")));
+    let _ = writeln!(xml, "  <author><name>cratewatch</name></author>");
+    for entry in entries.iter().take(FEED_LENGTH) {
+        let a = &entry.advisory;
+        let url = format!("{base}/advisories/{}", a.id.as_str());
+        let withdrawn = if a.withdrawn.is_some() { " (withdrawn)" } else { "" };
+        xml.push_str("  <entry>\n");
+        let _ = writeln!(xml, "    <id>{}</id>", escape(&url));
+        let _ = writeln!(
+            xml,
+            "    <title>{}</title>",
+            escape(&format!("{}: {}: {}{withdrawn}", a.id.as_str(), a.package, a.title))
+        );
+        let _ = writeln!(xml, "    <updated>{}T00:00:00Z</updated>", a.withdrawn.unwrap_or(a.date));
+        let _ = writeln!(xml, "    <published>{}T00:00:00Z</published>", a.date);
+        let _ = writeln!(xml, "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", escape(&url));
+        let _ = writeln!(xml, "    <category term=\"{}\"/>", a.kind().as_str());
+        let _ = writeln!(xml, "    <content type=\"html\">{}</content>", escape(&entry.description_html));
+        xml.push_str("  </entry>\n");
+    }
+    xml.push_str("</feed>\n");
+    xml
+}
+
+/// Escapes text for XML character data and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 does not allow at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}

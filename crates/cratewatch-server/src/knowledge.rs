@@ -1,0 +1,162 @@
+//! The advisory knowledge base as the server holds it: one immutable snapshot, indexed every way the
+//! pages and the API look things up, swapped whole when the database is synced.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use cratewatch_advisory::{Advisory, Collection};
+use cratewatch_db::{Database, FileDiagnostic};
+
+use crate::markdown;
+
+/// One advisory with what the pages need precomputed.
+#[derive(Debug)]
+pub struct Entry {
+    /// The advisory as parsed.
+    pub advisory: Advisory,
+    /// The description rendered from Markdown and sanitized.
+    pub description_html: String,
+}
+
+/// Where a snapshot came from, for `/healthz`, the footer and the logs.
+#[derive(Clone, Debug)]
+pub struct Provenance {
+    /// The path or URL the database was read from.
+    pub source: String,
+    /// The commit of the work tree, when it is a git repository.
+    pub commit: Option<String>,
+    /// When the snapshot was built.
+    pub loaded_at: SystemTime,
+}
+
+/// An immutable, indexed snapshot of the advisory database.
+#[derive(Debug)]
+pub struct Knowledge {
+    /// Every advisory, newest first (date, then id, descending).
+    entries: Vec<Arc<Entry>>,
+    by_id: HashMap<String, usize>,
+    /// Aliases (CVE, GHSA, ...) in upper case, to the advisories that list them.
+    by_alias: HashMap<String, Vec<usize>>,
+    /// Crate names in normalised form (see [`normalize`]) to the advisories about them.
+    by_crate: HashMap<String, Vec<usize>>,
+    by_category: BTreeMap<String, Vec<usize>>,
+    by_keyword: BTreeMap<String, Vec<usize>>,
+    diagnostics: Vec<FileDiagnostic>,
+    provenance: Provenance,
+}
+
+/// The registry's rule for crate names: case-insensitive, and `-` and `_` are the same.
+pub fn normalize(name: &str) -> String {
+    name.chars().map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() }).collect()
+}
+
+impl Knowledge {
+    /// Loads and indexes the database at `root`.
+    pub fn load(root: &Path, provenance: Provenance) -> Result<Knowledge, cratewatch_db::Error> {
+        let (advisories, diagnostics) = Database::load(root)?.into_parts();
+        Ok(Knowledge::new(advisories, diagnostics, provenance))
+    }
+
+    /// Indexes `advisories`.
+    pub fn new(mut advisories: Vec<Advisory>, diagnostics: Vec<FileDiagnostic>, provenance: Provenance) -> Knowledge {
+        advisories.sort_by(|a, b| (b.date, &b.id).cmp(&(a.date, &a.id)));
+        let entries: Vec<Arc<Entry>> = advisories
+            .into_iter()
+            .map(|advisory| {
+                let description_html = markdown::render(&advisory.description);
+                Arc::new(Entry { advisory, description_html })
+            })
+            .collect();
+        let mut knowledge = Knowledge {
+            by_id: HashMap::with_capacity(entries.len()),
+            by_alias: HashMap::new(),
+            by_crate: HashMap::new(),
+            by_category: BTreeMap::new(),
+            by_keyword: BTreeMap::new(),
+            entries: Vec::new(),
+            diagnostics,
+            provenance,
+        };
+        for (i, entry) in entries.iter().enumerate() {
+            let a = &entry.advisory;
+            knowledge.by_id.insert(a.id.as_str().to_owned(), i);
+            for alias in &a.aliases {
+                knowledge.by_alias.entry(alias.to_ascii_uppercase()).or_default().push(i);
+            }
+            if a.collection == Collection::Crates {
+                knowledge.by_crate.entry(normalize(&a.package)).or_default().push(i);
+            }
+            for category in &a.categories {
+                knowledge.by_category.entry(category.as_str().to_owned()).or_default().push(i);
+            }
+            for keyword in &a.keywords {
+                knowledge.by_keyword.entry(keyword.to_lowercase()).or_default().push(i);
+            }
+        }
+        knowledge.entries = entries;
+        knowledge
+    }
+
+    /// Every advisory, newest first.
+    pub fn entries(&self) -> &[Arc<Entry>] {
+        &self.entries
+    }
+
+    /// The advisory with this id (`RUSTSEC-...`), exactly.
+    pub fn by_id(&self, id: &str) -> Option<&Arc<Entry>> {
+        self.by_id.get(id).map(|&i| &self.entries[i])
+    }
+
+    /// The advisories listing `alias` (CVE or GHSA id, any case).
+    pub fn by_alias(&self, alias: &str) -> Vec<&Arc<Entry>> {
+        self.lookup(&self.by_alias, &alias.to_ascii_uppercase())
+    }
+
+    /// The advisories about crate `name` (any spelling the registry treats as the same), newest first.
+    pub fn for_crate(&self, name: &str) -> Vec<&Arc<Entry>> {
+        self.lookup(&self.by_crate, &normalize(name))
+    }
+
+    /// The advisories in `category`, newest first.
+    pub fn for_category(&self, category: &str) -> Vec<&Arc<Entry>> {
+        self.by_category.get(category).into_iter().flatten().map(|&i| &self.entries[i]).collect()
+    }
+
+    /// The advisories with `keyword` (any case), newest first.
+    pub fn for_keyword(&self, keyword: &str) -> Vec<&Arc<Entry>> {
+        self.by_keyword.get(&keyword.to_lowercase()).into_iter().flatten().map(|&i| &self.entries[i]).collect()
+    }
+
+    /// Every category with its number of advisories.
+    pub fn categories(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.by_category.iter().map(|(c, list)| (c.as_str(), list.len()))
+    }
+
+    /// Crate names with advisories, as the advisories spell them, sorted.
+    pub fn crate_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .by_crate
+            .values()
+            .filter_map(|list| list.first())
+            .map(|&i| self.entries[i].advisory.package.as_str())
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Problems found while loading.
+    pub fn diagnostics(&self) -> &[FileDiagnostic] {
+        &self.diagnostics
+    }
+
+    /// Where the snapshot came from.
+    pub fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    fn lookup(&self, map: &HashMap<String, Vec<usize>>, key: &str) -> Vec<&Arc<Entry>> {
+        map.get(key).into_iter().flatten().map(|&i| &self.entries[i]).collect()
+    }
+}

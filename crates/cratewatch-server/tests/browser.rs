@@ -1,0 +1,1019 @@
+//! Browser tests: the pages as a real headless Chromium shows them, driven over WebDriver.
+//!
+//! The test starts `chromedriver` on a free loopback port and two servers in-process through
+//! [`cratewatch_server::serve`], both over the 2020 registry index: one with the real RustSec database
+//! and one with a scratch copy of it that holds one extra, hostile advisory (for the XSS checks).
+//! Every expectation about the data (which versions are affected, how many advisories a crate has,
+//! which crate is unmaintained) comes from the JSON API or the database, never from a guess.
+//!
+//! It needs `chromium` and `chromedriver` on `PATH` (Debian and Ubuntu: `apt-get install chromium
+//! chromium-driver`; `scripts/test.sh` installs them when they are missing). Without them the test
+//! fails with that advice: it never skips.
+//!
+//! All checks run in one browser session, one after the other. Each is named; a failing check does
+//! not stop the others, and the test fails at the end listing every failed check with its reason.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use cratewatch_index::IndexDir;
+use cratewatch_server::{DbSource, ServeConfig, Settings, serve};
+use cratewatch_testdata::{advisory_db, crates_index_2020, scratch_dir};
+use fantoccini::{Client, ClientBuilder, Locator};
+use semver::Version;
+use serde_json::{Value, json};
+
+/// Largest HTML document accepted, in bytes.
+const MAX_PAGE_BYTES: usize = 100 * 1024;
+
+/// The crate that gets the hostile advisory in the scratch database. It has no advisory of its own in
+/// the real database (checked), and the 2020 index lists it, so its pages have versions.
+const XSS_CRATE: &str = "lazy_static";
+const XSS_ID: &str = "RUSTSEC-2020-9999";
+const XSS_ADVISORY: &str = r#"```toml
+[advisory]
+id = "RUSTSEC-2020-9999"
+package = "lazy_static"
+date = "2020-06-01"
+url = "https://example.invalid/xss"
+
+[versions]
+patched = [">= 1.4.0"]
+```
+
+# Hostile description used by the browser tests
+
+This text has a **bold** word, which must render.
+
+<script>window.__xss=1</script>
+
+<img src=x onerror="window.__xss=2">
+
+A [javascript link](javascript:window.__xss=3) and <a href="javascript:window.__xss=4">another</a>.
+
+<iframe src="javascript:window.__xss=5"></iframe>
+"#;
+
+#[test]
+fn pages_in_headless_chromium() {
+    let tools = Tools::find();
+    let real = Server::start(&advisory_db());
+    let hostile = Server::start(&xss_database());
+    let driver = Driver::start(&tools);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("test runtime");
+    let failures = runtime.block_on(async {
+        let client = driver.session(&tools).await;
+        let mut s =
+            Session { client, real: real.addr, hostile: hostile.addr, visited: Vec::new(), saw_alert: [false; 2] };
+        let mut failures = Vec::new();
+        let mut record = |name: &str, result: Result<()>| match result {
+            Ok(()) => eprintln!("ok      {name}"),
+            Err(e) => {
+                eprintln!("FAILED  {name}: {e:#}");
+                failures.push(format!("{name}: {e:#}"));
+            }
+        };
+        record("security tab follows the selected version", s.security_tab().await);
+        record("unmaintained banner", s.unmaintained_banner().await);
+        record("search lands on the right page", s.search().await);
+        record("error pages", s.error_pages().await);
+        record("advisory Markdown cannot run script", s.xss().await);
+        record("accessibility basics", s.accessibility().await);
+        record("page weight and no script on every page visited", s.weight_and_scripts().await);
+        if let Err(e) = s.client.close().await {
+            eprintln!("closing the browser session failed: {e}");
+        }
+        failures
+    });
+    drop(driver);
+    real.stop();
+    hostile.stop();
+    assert!(failures.is_empty(), "{} browser check(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The browser session and the servers it talks to.
+struct Session {
+    client: Client,
+    real: SocketAddr,
+    hostile: SocketAddr,
+    /// Every URL the browser arrived at, for the page-weight check.
+    visited: Vec<String>,
+    /// Whether a Security tab was seen highlighted (`[true, _]`) and not highlighted (`[_, true]`).
+    saw_alert: [bool; 2],
+}
+
+/// What the browser reports about the page it just loaded.
+struct Arrival {
+    /// The HTTP status of the document, as the browser's Navigation Timing entry gives it.
+    status: u16,
+}
+
+impl Session {
+    // ---- navigation --------------------------------------------------------------------------
+
+    /// Loads `path` from `server` and waits for it.
+    async fn open(&mut self, server: SocketAddr, path: &str) -> Result<Arrival> {
+        let url = format!("http://{server}{path}");
+        self.client.goto(&url).await.with_context(|| format!("loading {url}"))?;
+        self.arrive(server, path).await
+    }
+
+    /// Waits until the browser shows `path` (path and query) of `server`, fully loaded, then checks
+    /// what every page must satisfy: no `<script>` element. Records the URL.
+    async fn arrive(&mut self, server: SocketAddr, path: &str) -> Result<Arrival> {
+        let wanted = format!("http://{server}{path}");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let state = self.client.execute("return {url: location.href, ready: document.readyState};", vec![]).await?;
+            if state["url"] == wanted.as_str() && state["ready"] == "complete" {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("expected the browser at {wanted}, but it is at {} ({})", state["url"], state["ready"]);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let page = self.client.execute(PAGE_FACTS, vec![]).await?;
+        ensure!(page["scripts"] == 0, "{wanted} has {} <script> element(s)", page["scripts"]);
+        let status = page["status"].as_u64().ok_or_else(|| anyhow!("{wanted}: no navigation status: {page}"))?;
+        self.visited.push(wanted);
+        Ok(Arrival { status: u16::try_from(status)? })
+    }
+
+    /// Evaluates `script` (a function body that returns JSON) in the page.
+    async fn js(&self, script: &str) -> Result<Value> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Types `query` into the header's search box and submits it with the button.
+    async fn type_search(&mut self, query: &str) -> Result<()> {
+        self.open(self.real, "/").await?;
+        let input =
+            self.client.find(Locator::Css("header.site input[name=q]")).await.context("the header search box")?;
+        input.send_keys(query).await?;
+        self.client.find(Locator::Css("header.site button[type=submit]")).await?.click().await?;
+        Ok(())
+    }
+
+    // ---- the checks ---------------------------------------------------------------------------
+
+    /// The Security tab: count, highlighting for the default and for explicit versions, navigation by
+    /// clicking, one `h1`, the versions table and the advisory cards, against the JSON API.
+    async fn security_tab(&mut self) -> Result<()> {
+        // smallvec: every version of it in the 2020 index is affected; spin: its default version is
+        // not, and one of its advisories is withdrawn; tokio: affected and unaffected versions besides
+        // the default. Which is which comes from the API below.
+        let mut explicit = [false; 2];
+        for name in ["smallvec", "spin", "tokio"] {
+            let seen = self.crate_tab(name).await.with_context(|| format!("crate {name}"))?;
+            explicit = [explicit[0] || seen[0], explicit[1] || seen[1]];
+        }
+        ensure!(
+            self.saw_alert == [true, true] && explicit == [true, true],
+            "the checks must see the tab both highlighted and not, by default and for an explicit version \
+             (highlighted: {}, not highlighted: {}; explicit affected: {}, explicit unaffected: {})",
+            self.saw_alert[0],
+            self.saw_alert[1],
+            explicit[0],
+            explicit[1]
+        );
+        Ok(())
+    }
+
+    /// Checks one crate; says whether an explicit affected and an explicit unaffected version were seen.
+    async fn crate_tab(&mut self, name: &str) -> Result<[bool; 2]> {
+        let api = ApiCrate::get(self.real, name)?;
+        let default = api.default_version().ok_or_else(|| anyhow!("no versions in the API"))?;
+        let default_affected = api_version_affected(self.real, name, &default)?;
+        ensure!(
+            default_affected == api.affected(&default),
+            "the version endpoint and the crate endpoint disagree on {default}"
+        );
+
+        // The overview of the default version.
+        self.open(self.real, &format!("/crates/{name}")).await?;
+        self.expect_tab(name, &default.to_string(), default_affected, api.live, "Overview").await?;
+
+        // Click the tab.
+        let link = self.client.find(Locator::Css("nav.tabs a[href$='/security']")).await?;
+        link.click().await?;
+        let security = format!("/crates/{name}/security");
+        self.arrive(self.real, &security).await.context("clicking the Security tab")?;
+        self.expect_tab(name, &default.to_string(), default_affected, api.live, "Security").await?;
+
+        let page = self.js(SECURITY_FACTS).await?;
+        ensure!(page["h1"] == 1, "{security} has {} h1 elements, expected exactly one", page["h1"]);
+        ensure!(
+            page["liveCards"] == api.live,
+            "{security}: {} non-withdrawn advisory cards, but the tab says {}",
+            page["liveCards"],
+            api.live
+        );
+        ensure!(
+            page["withdrawnCards"] == api.withdrawn,
+            "{security}: {} withdrawn cards, the API has {} withdrawn advisories",
+            page["withdrawnCards"],
+            api.withdrawn
+        );
+        let rows = page["rows"].as_array().ok_or_else(|| anyhow!("no versions table on {security}"))?;
+        ensure!(rows.len() == api.versions.len(), "{} table rows for {} versions", rows.len(), api.versions.len());
+        for (row, version) in rows.iter().zip(&api.versions) {
+            ensure!(row["version"] == version.num.as_str(), "row {row} where version {} was expected", version.num);
+            let affected = !version.advisories.is_empty();
+            let marked = row["class"] == "a";
+            ensure!(
+                marked == affected,
+                "row of {} is marked {} but the API lists {:?}",
+                version.num,
+                row["class"],
+                version.advisories
+            );
+            ensure!(
+                row["status"] == if affected { "affected" } else { "not affected" },
+                "row of {}: status {}",
+                version.num,
+                row["status"]
+            );
+            let listed: BTreeSet<&str> =
+                row["ids"].as_str().unwrap_or("").split(", ").filter(|s| !s.is_empty()).collect();
+            let expected: BTreeSet<&str> = version.advisories.iter().map(String::as_str).collect();
+            ensure!(listed == expected, "row of {} lists {listed:?}, the API {expected:?}", version.num);
+        }
+
+        // An explicit affected and an explicit unaffected version, when the crate has one of each.
+        let affected = api.versions.iter().find(|v| !v.advisories.is_empty() && v.num != default.to_string());
+        let unaffected = api.versions.iter().find(|v| v.advisories.is_empty() && v.num != default.to_string());
+        let mut seen = [false; 2];
+        for version in affected.into_iter().chain(unaffected) {
+            let num = Version::parse(&version.num)?;
+            let expected = api_version_affected(self.real, name, &num)?;
+            let path = format!("/crates/{name}/{num}/security");
+            self.open(self.real, &path).await?;
+            self.expect_tab(name, &version.num, expected, api.live, "Security").await.with_context(|| path.clone())?;
+            seen[usize::from(!expected)] = true;
+        }
+        Ok(seen)
+    }
+
+    /// The tab bar on the current crate page: shown version, count, highlight and current tab.
+    async fn expect_tab(
+        &mut self,
+        name: &str,
+        version: &str,
+        affected: bool,
+        count: usize,
+        current: &str,
+    ) -> Result<()> {
+        let tab = self.js(TAB_FACTS).await?;
+        let here = &tab["url"];
+        ensure!(tab["nav"] == true, "{here}: no nav.tabs");
+        ensure!(tab["h1"].as_str().is_some_and(|h| h.starts_with(name)), "{here}: h1 is {}", tab["h1"]);
+        ensure!(tab["version"] == version, "{here}: the header shows version {}, expected {version}", tab["version"]);
+        ensure!(
+            tab["count"] == count.to_string().as_str(),
+            "{here}: the tab count is {}, expected {count}",
+            tab["count"]
+        );
+        ensure!(
+            tab["alert"] == affected,
+            "{here}: the Security tab is {} but version {version} is {}",
+            if tab["alert"] == true { "highlighted" } else { "not highlighted" },
+            if affected { "affected" } else { "not affected" }
+        );
+        ensure!(tab["current"] == current, "{here}: the current tab is {}, expected {current}", tab["current"]);
+        self.saw_alert[usize::from(!affected)] = true;
+        Ok(())
+    }
+
+    /// The unmaintained banner: on the first crate (by name) of the 2020 index with a crate-wide
+    /// unmaintained advisory, and not on smallvec.
+    async fn unmaintained_banner(&mut self) -> Result<()> {
+        let all = get_json(self.real, "/api/v1/advisories")?;
+        let mut candidates: Vec<(&str, &str)> = all["advisories"]
+            .as_array()
+            .ok_or_else(|| anyhow!("no advisories array"))?
+            .iter()
+            .filter(|a| crate_wide_unmaintained(a) && a["collection"] == "crates")
+            .filter_map(|a| Some((a["crate"].as_str()?, a["id"].as_str()?)))
+            .collect();
+        candidates.sort();
+        let mut found = None;
+        for (name, id) in candidates {
+            if !ApiCrate::get(self.real, name)?.versions.is_empty() {
+                found = Some((name.to_owned(), id.to_owned()));
+                break;
+            }
+        }
+        let (name, id) =
+            found.ok_or_else(|| anyhow!("no crate of the 2020 index has a crate-wide unmaintained advisory"))?;
+        for path in [format!("/crates/{name}"), format!("/crates/{name}/security")] {
+            self.open(self.real, &path).await?;
+            let banner = self.js(BANNER_FACTS).await?;
+            ensure!(banner["text"].as_str().is_some_and(|t| t.starts_with("Unmaintained")), "{path}: banner {banner}");
+            ensure!(
+                banner["link"] == format!("/advisories/{id}").as_str(),
+                "{path}: the banner links to {}",
+                banner["link"]
+            );
+        }
+
+        let smallvec = get_json(self.real, "/api/v1/crates/smallvec/security")?;
+        let advisories = smallvec["advisories"].as_array().ok_or_else(|| anyhow!("smallvec: no advisories"))?;
+        ensure!(!advisories.iter().any(crate_wide_unmaintained), "smallvec is unmaintained in this snapshot");
+        self.open(self.real, "/crates/smallvec").await?;
+        let banner = self.js(BANNER_FACTS).await?;
+        ensure!(banner["text"].is_null(), "/crates/smallvec has a banner: {banner}");
+        Ok(())
+    }
+
+    /// The search form: a RUSTSEC id (as written and in lower case), a CVE alias and a crate name land
+    /// on their pages; a query that matches nothing shows the empty state.
+    async fn search(&mut self) -> Result<()> {
+        let smallvec = get_json(self.real, "/api/v1/crates/smallvec/security")?;
+        let first = &smallvec["advisories"][0];
+        let id = first["id"].as_str().ok_or_else(|| anyhow!("smallvec has no advisory"))?.to_owned();
+
+        // A CVE alias of a smallvec advisory that no other advisory shares.
+        let all = get_json(self.real, "/api/v1/advisories")?;
+        let aliases: Vec<&str> = all["advisories"]
+            .as_array()
+            .ok_or_else(|| anyhow!("no advisories array"))?
+            .iter()
+            .flat_map(|a| a["aliases"].as_array().into_iter().flatten().filter_map(Value::as_str))
+            .collect();
+        let (cve, cve_id) = smallvec["advisories"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|a| {
+                a["aliases"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(move |alias| (alias, a["id"].as_str()))
+            })
+            .find(|(alias, _)| alias.starts_with("CVE-") && aliases.iter().filter(|a| *a == alias).count() == 1)
+            .and_then(|(alias, id)| Some((alias.to_owned(), id?.to_owned())))
+            .ok_or_else(|| anyhow!("no unique CVE alias among smallvec's advisories"))?;
+
+        for (query, landing) in [
+            (id.clone(), format!("/advisories/{id}")),
+            (id.to_ascii_lowercase(), format!("/advisories/{id}")),
+            (cve.clone(), format!("/advisories/{cve_id}")),
+            ("smallvec".to_owned(), "/crates/smallvec/security".to_owned()),
+        ] {
+            self.type_search(&query).await?;
+            let arrival = self.arrive(self.real, &landing).await.with_context(|| format!("searching `{query}`"))?;
+            ensure!(arrival.status == 200, "searching `{query}` ended on status {}", arrival.status);
+            if landing.starts_with("/advisories/") {
+                let heading =
+                    self.js("return document.querySelector('article.advisory h1')?.textContent ?? null;").await?;
+                let want = landing.trim_start_matches("/advisories/");
+                ensure!(
+                    heading.as_str().is_some_and(|h| h.starts_with(want)),
+                    "searching `{query}`: heading {heading}"
+                );
+            }
+        }
+
+        let nonsense = "qzxv nothing matches this";
+        self.type_search(nonsense).await?;
+        let arrival = self.arrive(self.real, "/search?q=qzxv+nothing+matches+this").await?;
+        ensure!(arrival.status == 200, "the empty search ended on status {}", arrival.status);
+        let page = self.js(SEARCH_FACTS).await?;
+        ensure!(page["h2"] == json!(["Crates (0)", "Advisories (0)"]), "empty search headings: {}", page["h2"]);
+        ensure!(
+            page["empty"]
+                == json!([format!("No crate matches “{nonsense}”."), format!("No advisory matches “{nonsense}”.")]),
+            "empty search messages: {}",
+            page["empty"]
+        );
+        ensure!(page["value"] == nonsense, "the search box keeps the query: {}", page["value"]);
+        Ok(())
+    }
+
+    /// An unknown crate shows the 404 page and an invalid version the 400 page, each with a message
+    /// that says what is wrong.
+    async fn error_pages(&mut self) -> Result<()> {
+        let cases = [
+            ("/crates/surely-no-such-crate-4242", 404, "Not found", "no crate named `surely-no-such-crate-4242`"),
+            (
+                "/crates/surely-no-such-crate-4242/security",
+                404,
+                "Not found",
+                "no crate named `surely-no-such-crate-4242`",
+            ),
+            ("/crates/smallvec/not-a-version", 400, "Bad request", "`not-a-version` is not a semantic version"),
+            ("/crates/smallvec/1.x/security", 400, "Bad request", "`1.x` is not a semantic version"),
+            ("/crates/smallvec/99.0.0/security", 404, "Not found", "smallvec has no published version 99.0.0"),
+        ];
+        for (path, status, title, message) in cases {
+            let arrival = self.open(self.real, path).await?;
+            ensure!(arrival.status == status, "{path}: the browser got status {}, expected {status}", arrival.status);
+            let page = self.js(ERROR_FACTS).await?;
+            ensure!(page["h1"] == json!([title]), "{path}: headings {}", page["h1"]);
+            ensure!(
+                page["alert"].as_str().is_some_and(|a| a.contains(message)),
+                "{path}: message {} lacks `{message}`",
+                page["alert"]
+            );
+            ensure!(page["title"].as_str().is_some_and(|t| t.starts_with(title)), "{path}: title {}", page["title"]);
+        }
+        Ok(())
+    }
+
+    /// The hostile advisory, on its crate's Security tab and on its own page: nothing ran, nothing
+    /// dangerous is in the DOM, and the harmless Markdown rendered.
+    async fn xss(&mut self) -> Result<()> {
+        for path in [format!("/crates/{XSS_CRATE}/security"), format!("/advisories/{XSS_ID}")] {
+            let arrival = self.open(self.hostile, &path).await?;
+            ensure!(arrival.status == 200, "{path}: status {}", arrival.status);
+            let page = self.js(XSS_FACTS).await?;
+            ensure!(page["xss"] == "undefined", "{path}: window.__xss is {}: a script ran", page["xss"]);
+            ensure!(
+                page["descriptions"] == 1,
+                "{path}: {} descriptions with our text, expected 1",
+                page["descriptions"]
+            );
+            ensure!(
+                page["dangerous"] == json!([]),
+                "{path}: dangerous elements in .description: {}",
+                page["dangerous"]
+            );
+            ensure!(page["handlers"] == json!([]), "{path}: event-handler attributes: {}", page["handlers"]);
+            ensure!(page["jsUrls"] == json!([]), "{path}: javascript: URLs: {}", page["jsUrls"]);
+            ensure!(page["bold"] == json!(["bold"]), "{path}: the bold word did not render: {}", page["bold"]);
+            ensure!(page["linkText"] == true, "{path}: the link texts are gone");
+            let raw = http_get(self.hostile, &path)?;
+            let text = String::from_utf8_lossy(&raw.body).to_ascii_lowercase();
+            for needle in ["<script", "<iframe", "onerror", "javascript:"] {
+                ensure!(!text.contains(needle), "{path}: the HTML contains `{needle}`");
+            }
+        }
+        Ok(())
+    }
+
+    /// Accessibility basics on each kind of page.
+    async fn accessibility(&mut self) -> Result<()> {
+        let pages = [
+            ("/", false, true),
+            ("/crates/smallvec", true, true),
+            ("/crates/smallvec/security", true, true),
+            ("/crates/spin/security", true, true),
+            ("/crates/smallvec/1.4.1/security", true, true),
+            ("/advisories/RUSTSEC-2019-0009", false, true),
+            ("/search?q=memory+corruption", false, true),
+            ("/crates/surely-no-such-crate-4242", false, true),
+        ];
+        let mut lowest: Option<(f64, String)> = None;
+        for (path, tabs, headings_from_h1) in pages {
+            self.open(self.real, path).await?;
+            let a = self.js(A11Y_FACTS).await?;
+            ensure!(a["lang"].as_str().is_some_and(|l| !l.is_empty()), "{path}: html has no lang");
+            ensure!(a["unlabelled"] == json!([]), "{path}: inputs without a label: {}", a["unlabelled"]);
+            ensure!(a["imagesWithoutAlt"] == 0, "{path}: {} images without alt", a["imagesWithoutAlt"]);
+            if tabs {
+                ensure!(
+                    a["tabsLabel"].as_str().is_some_and(|l| !l.trim().is_empty()),
+                    "{path}: nav.tabs has no aria-label"
+                );
+            }
+            let levels: Vec<u64> = a["headings"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+            if headings_from_h1 {
+                ensure!(levels.first() == Some(&1), "{path}: the first heading is h{:?}, not h1", levels.first());
+            }
+            if let Some(w) = levels.windows(2).find(|w| w[1] > w[0] + 1) {
+                bail!("{path}: heading levels skip from h{} to h{} ({levels:?})", w[0], w[1]);
+            }
+            let body = a["bodyContrast"].as_f64().ok_or_else(|| anyhow!("{path}: no body contrast: {a}"))?;
+            ensure!(body >= 4.5, "{path}: body text contrast {body:.2}:1 is under 4.5:1");
+            ensure!(a["lowContrast"] == json!([]), "{path}: text under the contrast minimum: {}", a["lowContrast"]);
+            let min = a["minContrast"].as_f64().unwrap_or(f64::INFINITY);
+            if lowest.as_ref().is_none_or(|(m, _)| min < *m) {
+                lowest = Some((min, path.to_owned()));
+            }
+        }
+        if let Some((min, path)) = lowest {
+            eprintln!("        lowest text contrast: {min:.2}:1 (on {path})");
+        }
+        Ok(())
+    }
+
+    /// Every document the browser arrived at is under [`MAX_PAGE_BYTES`] and has no `<script>`.
+    async fn weight_and_scripts(&mut self) -> Result<()> {
+        let visited: BTreeSet<String> = self.visited.iter().cloned().collect();
+        ensure!(visited.len() >= 20, "only {} pages were visited", visited.len());
+        let mut heaviest = (0, String::new());
+        for url in &visited {
+            let (server, path) = split_url(url)?;
+            let response = http_get(server, path)?;
+            ensure!(response.content_type.starts_with("text/html"), "{url}: content type {}", response.content_type);
+            let size = response.body.len();
+            ensure!(size < MAX_PAGE_BYTES, "{url}: {size} bytes, over {MAX_PAGE_BYTES}");
+            let text = String::from_utf8_lossy(&response.body).to_ascii_lowercase();
+            ensure!(!text.contains("<script"), "{url}: the HTML has a <script> element");
+            if size > heaviest.0 {
+                heaviest = (size, url.clone());
+            }
+        }
+        eprintln!("        {} pages, heaviest {} bytes ({})", visited.len(), heaviest.0, heaviest.1);
+        Ok(())
+    }
+}
+
+// ---- scripts run in the page (each is a function body returning JSON) ------------------------------
+
+const PAGE_FACTS: &str = r#"
+const nav = performance.getEntriesByType('navigation')[0];
+return { scripts: document.getElementsByTagName('script').length, status: nav ? nav.responseStatus : null };
+"#;
+
+const TAB_FACTS: &str = r#"
+const nav = document.querySelector('nav.tabs');
+const security = nav && nav.querySelector('a[href$="/security"]');
+const current = nav && nav.querySelector('a[aria-current=page]');
+const small = document.querySelector('h1 small');
+return {
+  url: location.pathname,
+  nav: !!nav,
+  h1: document.querySelector('h1')?.textContent ?? null,
+  version: small ? small.textContent.replace(' (yanked)', '').trim() : null,
+  count: security?.querySelector('.count')?.textContent ?? null,
+  alert: !!security && security.classList.contains('alert'),
+  current: current ? current.firstChild.textContent.trim() : null,
+};
+"#;
+
+const SECURITY_FACTS: &str = r#"
+const table = document.querySelector('#versions + table');
+return {
+  h1: document.querySelectorAll('h1').length,
+  liveCards: document.querySelectorAll('article.advisory:not(.withdrawn)').length,
+  withdrawnCards: document.querySelectorAll('article.advisory.withdrawn').length,
+  rows: table ? [...table.querySelectorAll('tbody tr')].map(tr => ({
+    class: tr.className,
+    version: tr.cells[0].querySelector('a').textContent,
+    status: tr.cells[1].textContent,
+    ids: tr.cells[2].textContent,
+  })) : null,
+};
+"#;
+
+const BANNER_FACTS: &str = r#"
+const banner = [...document.querySelectorAll('main > .banner')].find(b => b.textContent.includes('Unmaintained'));
+return { text: banner ? banner.textContent.trim() : null, link: banner?.querySelector('a')?.getAttribute('href') ?? null };
+"#;
+
+const SEARCH_FACTS: &str = r#"
+return {
+  h2: [...document.querySelectorAll('main h2')].map(h => h.textContent),
+  empty: [...document.querySelectorAll('main p.muted')].map(p => p.textContent),
+  value: document.querySelector('main input[name=q]')?.value ?? null,
+};
+"#;
+
+const ERROR_FACTS: &str = r#"
+return {
+  h1: [...document.querySelectorAll('h1')].map(h => h.textContent),
+  alert: document.querySelector('main [role=alert]')?.textContent ?? null,
+  title: document.title,
+};
+"#;
+
+const XSS_FACTS: &str = r#"
+const ours = [...document.querySelectorAll('.description')].filter(d => d.textContent.includes('which must render'));
+const inside = ours.flatMap(d => [...d.querySelectorAll('*')]);
+return {
+  xss: typeof window.__xss === 'undefined' ? 'undefined' : String(window.__xss),
+  descriptions: ours.length,
+  dangerous: ours.flatMap(d => [...d.querySelectorAll('script, iframe, object, embed, frame')]).map(e => e.outerHTML),
+  handlers: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes].filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name)),
+  jsUrls: [...document.querySelectorAll('[href], [src]')].map(e => e.getAttribute('href') ?? e.getAttribute('src')).filter(u => /^\s*javascript:/i.test(u)),
+  bold: inside.filter(e => e.tagName === 'STRONG').map(e => e.textContent),
+  linkText: ours.every(d => d.textContent.includes('javascript link') && d.textContent.includes('another')),
+};
+"#;
+
+const A11Y_FACTS: &str = r#"
+function rgba(text) {
+  const m = /rgba?\(([^)]*)\)/.exec(text);
+  if (!m) return null;
+  const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+  return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+}
+function over(top, below) {
+  return { r: top.r * top.a + below.r * (1 - top.a), g: top.g * top.a + below.g * (1 - top.a), b: top.b * top.a + below.b * (1 - top.a), a: 1 };
+}
+function background(el) {
+  const chain = [];
+  for (let e = el; e; e = e.parentElement) chain.unshift(e);
+  let acc = { r: 255, g: 255, b: 255, a: 1 };
+  for (const e of chain) {
+    const c = rgba(getComputedStyle(e).backgroundColor);
+    if (c && c.a > 0) acc = over(c, acc);
+  }
+  return acc;
+}
+function luminance(c) {
+  const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+}
+function contrast(el) {
+  const bg = background(el);
+  const fg = over(rgba(getComputedStyle(el).color), bg);
+  const [a, b] = [luminance(fg), luminance(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}
+function hidden(el) {
+  for (let e = el; e; e = e.parentElement) {
+    const s = getComputedStyle(e);
+    if (s.display === 'none' || s.visibility === 'hidden' || (s.position === 'absolute' && s.clip !== 'auto' && s.width === '1px')) return true;
+  }
+  return el.getClientRects().length === 0;
+}
+const low = [];
+let min = Infinity;
+for (const el of document.body.querySelectorAll('*')) {
+  const text = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
+  if (!text || hidden(el)) continue;
+  const s = getComputedStyle(el);
+  const size = parseFloat(s.fontSize), bold = parseInt(s.fontWeight, 10) >= 700;
+  const needed = size >= 24 || (size >= 18.66 && bold) ? 3 : 4.5;
+  const ratio = contrast(el);
+  min = Math.min(min, ratio);
+  if (ratio < needed) low.push(el.tagName.toLowerCase() + '.' + el.className + ' "' + text.slice(0, 40) + '" ' + ratio.toFixed(2));
+}
+const inputs = [...document.querySelectorAll('input, select, textarea')].filter(i => !['hidden', 'submit', 'button', 'reset'].includes(i.type));
+return {
+  lang: document.documentElement.getAttribute('lang'),
+  unlabelled: inputs.filter(i => !(i.labels && i.labels.length) && !i.getAttribute('aria-label') && !i.getAttribute('aria-labelledby')).map(i => i.outerHTML),
+  imagesWithoutAlt: document.querySelectorAll('img:not([alt])').length,
+  tabsLabel: document.querySelector('nav.tabs')?.getAttribute('aria-label') ?? null,
+  headings: [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => Number(h.tagName[1])),
+  bodyContrast: contrast(document.body),
+  minContrast: min,
+  lowContrast: low,
+};
+"#;
+
+// ---- data from the JSON API -----------------------------------------------------------------------
+
+/// `/api/v1/crates/{name}/security`, reduced to what the checks compare.
+struct ApiCrate {
+    versions: Vec<ApiVersion>,
+    /// Advisories not withdrawn.
+    live: usize,
+    withdrawn: usize,
+}
+
+struct ApiVersion {
+    num: String,
+    yanked: bool,
+    advisories: Vec<String>,
+}
+
+impl ApiCrate {
+    fn get(server: SocketAddr, name: &str) -> Result<ApiCrate> {
+        let body = get_json(server, &format!("/api/v1/crates/{name}/security"))?;
+        let versions = body["crate"]["versions"]
+            .as_array()
+            .ok_or_else(|| anyhow!("{name}: no versions array"))?
+            .iter()
+            .map(|v| ApiVersion {
+                num: v["num"].as_str().unwrap_or_default().to_owned(),
+                yanked: v["yanked"] == true,
+                advisories: v["advisories"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+            })
+            .collect();
+        let advisories = body["advisories"].as_array().ok_or_else(|| anyhow!("{name}: no advisories array"))?;
+        let withdrawn = advisories.iter().filter(|a| !a["withdrawn"].is_null()).count();
+        Ok(ApiCrate { versions, live: advisories.len() - withdrawn, withdrawn })
+    }
+
+    /// The version a crate page shows by default, by the registry's rule: the newest version that is
+    /// neither yanked nor a pre-release, else the newest not yanked, else the newest.
+    fn default_version(&self) -> Option<Version> {
+        let all: Vec<(Version, bool)> =
+            self.versions.iter().filter_map(|v| Some((Version::parse(&v.num).ok()?, v.yanked))).collect();
+        let newest =
+            |pick: &dyn Fn(&(Version, bool)) -> bool| all.iter().filter(|v| pick(v)).map(|v| &v.0).max().cloned();
+        newest(&|(v, yanked)| !yanked && v.pre.is_empty())
+            .or_else(|| newest(&|(_, yanked)| !yanked))
+            .or_else(|| newest(&|_| true))
+    }
+
+    fn affected(&self, version: &Version) -> bool {
+        self.versions.iter().any(|v| Version::parse(&v.num).ok().as_ref() == Some(version) && !v.advisories.is_empty())
+    }
+}
+
+/// Whether `/api/v1/crates/{name}/{version}/security` says the version is affected.
+fn api_version_affected(server: SocketAddr, name: &str, version: &Version) -> Result<bool> {
+    let body = get_json(server, &format!("/api/v1/crates/{name}/{version}/security"))?;
+    body["affected"].as_bool().ok_or_else(|| anyhow!("{name} {version}: no `affected` in {body}"))
+}
+
+/// Not withdrawn, unmaintained, and affecting every version (nothing patched or unaffected).
+fn crate_wide_unmaintained(a: &Value) -> bool {
+    let empty = |key: &str| a[key].as_array().is_some_and(Vec::is_empty);
+    a["kind"] == "unmaintained" && a["withdrawn"].is_null() && empty("patched") && empty("unaffected")
+}
+
+// ---- plain HTTP over loopback --------------------------------------------------------------------
+
+struct HttpResponse {
+    status: u16,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+/// One `GET` over a fresh connection (`Connection: close`), read to the end.
+fn http_get(server: SocketAddr, path: &str) -> Result<HttpResponse> {
+    let mut stream = TcpStream::connect(server).with_context(|| format!("connecting to {server}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {server}\r\nConnection: close\r\n\r\n")?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let split =
+        raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| anyhow!("GET {path}: no end of headers"))?;
+    let head = std::str::from_utf8(&raw[..split])?;
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| anyhow!("bad status line `{status_line}`"))?;
+    let mut content_type = String::new();
+    let mut chunked = false;
+    for line in lines {
+        let (name, value) = line.split_once(':').unwrap_or((line, ""));
+        if name.eq_ignore_ascii_case("content-type") {
+            content_type = value.trim().to_owned();
+        } else if name.eq_ignore_ascii_case("transfer-encoding") && value.trim().eq_ignore_ascii_case("chunked") {
+            chunked = true;
+        }
+    }
+    let mut body = raw[split + 4..].to_vec();
+    if chunked {
+        body = dechunk(&body)?;
+    }
+    Ok(HttpResponse { status, content_type, body })
+}
+
+fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let end = data.windows(2).position(|w| w == b"\r\n").ok_or_else(|| anyhow!("bad chunk header"))?;
+        let size_text = std::str::from_utf8(&data[..end])?.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size_text, 16)?;
+        if size == 0 {
+            return Ok(out);
+        }
+        let chunk = data.get(end + 2..end + 2 + size).ok_or_else(|| anyhow!("truncated chunk"))?;
+        out.extend_from_slice(chunk);
+        data = data.get(end + 4 + size..).ok_or_else(|| anyhow!("truncated chunk"))?;
+    }
+}
+
+fn get_json(server: SocketAddr, path: &str) -> Result<Value> {
+    let response = http_get(server, path)?;
+    ensure!(response.status == 200, "GET {path}: status {}", response.status);
+    ensure!(response.content_type == "application/json", "GET {path}: content type {}", response.content_type);
+    serde_json::from_slice(&response.body).with_context(|| format!("GET {path}: not JSON"))
+}
+
+/// `http://127.0.0.1:PORT/path` into the address and the path.
+fn split_url(url: &str) -> Result<(SocketAddr, &str)> {
+    let rest = url.strip_prefix("http://").ok_or_else(|| anyhow!("not an http URL: {url}"))?;
+    let slash = rest.find('/').unwrap_or(rest.len());
+    Ok((rest[..slash].parse()?, &rest[slash..]))
+}
+
+// ---- the servers, the database copy and the browser ----------------------------------------------
+
+/// A cratewatch server running in-process on its own runtime thread.
+struct Server {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<Result<(), String>>>,
+}
+
+impl Server {
+    /// Serves the database at `db` with the 2020 index on a free loopback port.
+    fn start(db: &Path) -> Server {
+        // The index directory read per lookup: the same data as the binary's in-memory snapshot,
+        // without loading 43,000 crates for each of the two servers.
+        let index = IndexDir::open(&crates_index_2020()).expect("open the 2020 index");
+        let config = ServeConfig {
+            listen: "127.0.0.1:0".parse().expect("loopback address"),
+            db: DbSource::Path(db.to_owned()),
+            index: Arc::new(index),
+            sync_interval: None,
+            settings: Settings::default(),
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready, address) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|e| format!("server runtime: {e}"))?;
+            runtime.block_on(serve(
+                config,
+                async {
+                    let _ = stopped.await;
+                },
+                move |addr, _| {
+                    let _ = ready.send(addr);
+                },
+            ))
+        });
+        match address.recv_timeout(Duration::from_secs(120)) {
+            Ok(addr) => Server { addr, stop: Some(stop), thread: Some(thread) },
+            Err(_) => {
+                let outcome =
+                    if thread.is_finished() { thread.join() } else { Ok(Err("no address after 120 s".into())) };
+                panic!("the server over {} did not start: {outcome:?}", db.display());
+            }
+        }
+    }
+
+    /// Asks the server to stop and waits until it has.
+    fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            match thread.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => panic!("the server stopped with an error: {e}"),
+                Err(_) => panic!("the server thread panicked"),
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A scratch copy of the real advisory database (without its `.git`) plus [`XSS_ADVISORY`].
+fn xss_database() -> PathBuf {
+    let real = advisory_db();
+    assert!(
+        !real.join("crates").join(XSS_CRATE).exists(),
+        "{XSS_CRATE} has advisories in the real database; pick another crate for the XSS test"
+    );
+    let copy = scratch_dir("browser-xss-db");
+    copy_tree(&real, &copy).expect("copy the advisory database");
+    let dir = copy.join("crates").join(XSS_CRATE);
+    std::fs::create_dir_all(&dir).expect("create the crate directory");
+    std::fs::write(dir.join(format!("{XSS_ID}.md")), XSS_ADVISORY).expect("write the hostile advisory");
+    copy
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            if entry.file_name() == ".git" {
+                continue;
+            }
+            std::fs::create_dir_all(&target)?;
+            copy_tree(&entry.path(), &target)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Where Chromium and chromedriver are.
+struct Tools {
+    chromium: PathBuf,
+    chromedriver: PathBuf,
+}
+
+impl Tools {
+    /// Finds both on `PATH`, or fails the test with how to install them.
+    fn find() -> Tools {
+        let chromium = ["chromium", "chromium-browser"].iter().find_map(|n| on_path(n));
+        let chromedriver = on_path("chromedriver");
+        match (chromium, chromedriver) {
+            (Some(chromium), Some(chromedriver)) => Tools { chromium, chromedriver },
+            (chromium, chromedriver) => {
+                let missing: Vec<&str> = [(chromium.is_none(), "chromium"), (chromedriver.is_none(), "chromedriver")]
+                    .into_iter()
+                    .filter_map(|(gone, name)| gone.then_some(name))
+                    .collect();
+                panic!(
+                    "the browser tests need headless Chromium and chromedriver, and {} not on PATH.\n\
+                     Install them (Debian, Ubuntu): sudo apt-get install chromium chromium-driver\n\
+                     (scripts/test.sh does this when they are missing)",
+                    if missing.len() == 1 {
+                        format!("{} is", missing[0])
+                    } else {
+                        format!("{} are", missing.join(" and "))
+                    }
+                );
+            }
+        }
+    }
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
+}
+
+/// A chromedriver process on a free loopback port, in its own process group so that the Chromium it
+/// starts goes away with it.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(tools: &Tools) -> Driver {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let log = scratch_dir("browser-chromedriver").join("chromedriver.log");
+        let child = Command::new(&tools.chromedriver)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", tools.chromedriver.display()));
+        let mut driver = Driver { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = driver.child.try_wait() {
+                panic!("chromedriver exited with {status} before listening; see {}", log.display());
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not listen on port {port} within 30 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        driver
+    }
+
+    /// A new headless Chromium session.
+    async fn session(&self, tools: &Tools) -> Client {
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": tools.chromium,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"],
+            },
+        });
+        let Value::Object(capabilities) = capabilities else { unreachable!("an object literal") };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .unwrap_or_else(|e| {
+                panic!("cannot start headless Chromium ({}) through chromedriver: {e}", tools.chromium.display())
+            })
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGTERM to the group this test created (chromedriver and any Chromium left behind), then make
+        // sure of chromedriver itself.
+        let _ = Command::new("kill").arg("-TERM").arg("--").arg(format!("-{}", self.child.id())).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

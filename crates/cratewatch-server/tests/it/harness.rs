@@ -1,0 +1,133 @@
+//! Starts a real server on 127.0.0.1:0 in a background thread and talks HTTP to it.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, OnceLock, mpsc};
+use std::time::Duration;
+
+use cratewatch_index::{CrateSource, IndexSnapshot};
+use cratewatch_server::{AppState, DbSource, ServeConfig, Settings};
+
+/// A running server; dropping it shuts the server down and waits for it.
+pub(crate) struct Server {
+    pub(crate) address: SocketAddr,
+    pub(crate) state: Arc<AppState>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<(), String>>>,
+}
+
+impl Server {
+    pub(crate) fn start(db: &Path, index: Option<&Path>, sync_interval: Option<Duration>) -> Server {
+        Server::start_with(DbSource::Path(db.to_owned()), index, sync_interval)
+    }
+
+    pub(crate) fn start_with(db: DbSource, index: Option<&Path>, sync_interval: Option<Duration>) -> Server {
+        let index: Arc<dyn CrateSource> = match index {
+            Some(path) => snapshot(path),
+            None => Arc::new(cratewatch_server::NoIndex),
+        };
+        let config = ServeConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            db,
+            index,
+            sync_interval,
+            settings: Settings { cache_ttl: Duration::from_secs(300), ..Settings::default() },
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready, is_ready) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            runtime.block_on(cratewatch_server::serve(
+                config,
+                async move {
+                    let _ = stopped.await;
+                },
+                move |address, state| ready.send((address, state)).unwrap(),
+            ))
+        });
+        let (address, state) = is_ready.recv_timeout(Duration::from_secs(60)).expect("server did not start");
+        Server { address, state, stop: Some(stop), thread: Some(thread) }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub(crate) fn get(&self, path: &str) -> Reply {
+        self.get_with(path, &[])
+    }
+
+    pub(crate) fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = agent().get(&self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.call().unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let status = response.status().as_u16();
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let (content_type, etag, cache_control, location) =
+            (header("content-type"), header("etag"), header("cache-control"), header("location"));
+        let body = response.into_body().read_to_string().unwrap_or_default();
+        Reply { status, content_type, etag, cache_control, location, body }
+    }
+
+    pub(crate) fn json(&self, path: &str) -> serde_json::Value {
+        let reply = self.get(path);
+        assert_eq!(reply.status, 200, "GET {path}: {}", reply.body);
+        serde_json::from_str(&reply.body).unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let result = thread.join();
+            if !std::thread::panicking() {
+                result.expect("server thread panicked").expect("server failed");
+            }
+        }
+    }
+}
+
+/// One HTTP response, read whole.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) content_type: Option<String>,
+    pub(crate) etag: Option<String>,
+    pub(crate) cache_control: Option<String>,
+    pub(crate) location: Option<String>,
+    pub(crate) body: String,
+}
+
+/// A client that reports 4xx/5xx as responses and does not follow redirects.
+fn agent() -> &'static ureq::Agent {
+    static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
+    AGENT.get_or_init(|| {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into()
+    })
+}
+
+/// The server over the shared data, started once for the tests that only read.
+pub(crate) fn shared() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        Server::start(&cratewatch_testdata::advisory_db(), Some(&cratewatch_testdata::crates_index_2020()), None)
+    })
+}
+
+/// The 2020 index loaded whole once and shared by every server of the test run.
+fn snapshot(path: &Path) -> Arc<dyn CrateSource> {
+    static SNAPSHOT: OnceLock<Arc<IndexSnapshot>> = OnceLock::new();
+    assert_eq!(path, cratewatch_testdata::crates_index_2020());
+    let snapshot = SNAPSHOT.get_or_init(|| Arc::new(IndexSnapshot::load(path).unwrap()));
+    Arc::clone(snapshot) as Arc<dyn CrateSource>
+}

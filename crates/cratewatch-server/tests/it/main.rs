@@ -1,0 +1,7 @@
+//! The server tested over real HTTP on loopback, against the real advisory database and the 2020
+//! registry index.
+
+mod api;
+mod harness;
+mod pages;
+mod sync;

@@ -1,0 +1,96 @@
+//! `cratewatch serve`: picks the database and index sources from the arguments, sets up logging and
+//! runs the server until Ctrl-C or SIGTERM.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use cratewatch_db::GitMirror;
+use cratewatch_index::{CrateSource, IndexSnapshot, SparseIndex, SparseOptions};
+use cratewatch_server::{DbSource, NoIndex, ServeConfig, Settings};
+
+use crate::cli::{LogFormat, ServeArgs};
+use crate::paths;
+
+pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging(args.log_format, args.log.as_deref())?;
+    let db = db_source(&args.db, &paths::cache_dir(args.cache_dir.as_deref()))?;
+    let index = index_source(&args.index)?;
+    let settings = Settings {
+        base_url: args
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", args.listen))
+            .trim_end_matches('/')
+            .to_owned(),
+        ..Settings::default()
+    };
+    let config = ServeConfig {
+        listen: args.listen,
+        db,
+        index,
+        sync_interval: (!args.sync_interval.is_zero()).then_some(args.sync_interval),
+        settings,
+    };
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    runtime
+        .block_on(cratewatch_server::serve(config, std::future::pending(), |address, _| {
+            eprintln!("cratewatch: serving on http://{address}/ (Ctrl-C to stop)");
+        }))
+        .map_err(anyhow::Error::msg)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn db_source(text: &str, cache_dir: &Path) -> anyhow::Result<DbSource> {
+    let path = Path::new(text);
+    if path.is_dir() {
+        return Ok(DbSource::Path(path.to_owned()));
+    }
+    if text.contains("://") || text.starts_with("git@") {
+        return Ok(DbSource::Git(Arc::new(GitMirror::new(text, cache_dir.join("git")))));
+    }
+    bail!("--db {text}: no such directory (give an advisory database directory or a git URL)")
+}
+
+fn index_source(text: &str) -> anyhow::Result<Arc<dyn CrateSource>> {
+    if text == "none" {
+        return Ok(Arc::new(NoIndex));
+    }
+    let path = Path::new(text);
+    if path.is_dir() {
+        let started = std::time::Instant::now();
+        let snapshot = IndexSnapshot::load(path).with_context(|| format!("--index {text}"))?;
+        tracing::info!(
+            crates = snapshot.crate_count(),
+            versions = snapshot.version_count(),
+            diagnostics = snapshot.diagnostics().len(),
+            millis = started.elapsed().as_millis() as u64,
+            "registry index loaded"
+        );
+        for d in snapshot.diagnostics().iter().take(20) {
+            tracing::warn!("{d}");
+        }
+        return Ok(Arc::new(snapshot));
+    }
+    if text.contains("://") {
+        let sparse = SparseIndex::open(text, SparseOptions::default()).with_context(|| format!("--index {text}"))?;
+        return Ok(Arc::new(sparse));
+    }
+    bail!("--index {text}: no such directory (give an index directory, a sparse+https:// URL or `none`)")
+}
+
+fn init_logging(format: LogFormat, filter: Option<&str>) -> anyhow::Result<()> {
+    use tracing_subscriber::EnvFilter;
+    let filter = match filter {
+        Some(f) => EnvFilter::try_new(f).with_context(|| format!("invalid --log filter `{f}`"))?,
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+    Ok(())
+}
