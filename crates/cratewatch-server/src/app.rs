@@ -467,20 +467,70 @@ async fn style(headers: HeaderMap) -> Response {
     response
 }
 
-async fn crate_overview(State(state): State<Arc<AppState>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
-    let key = format!("/crates/{name}");
+/// What a crate route renders.
+#[derive(Clone, Copy)]
+enum CrateView {
+    /// `/crates/{name}[/{version}]`.
+    Overview,
+    /// `/crates/{name}[/{version}]/security`.
+    Security,
+    /// `/api/v1/crates/{name}[/{version}]/security`.
+    Api,
+}
+
+/// Every crate route: the crate, optionally one of its versions, rendered as `view`. Without a version
+/// the pages select the default version; the API lists all of them.
+async fn crate_route(
+    state: Arc<AppState>,
+    headers: HeaderMap,
+    key: String,
+    name: String,
+    version: Option<String>,
+    view: CrateView,
+) -> Response {
     let st = Arc::clone(&state);
+    let json = matches!(view, CrateView::Api);
     cached(&state, key, &headers, |k| async move {
-        match load_crate(&st, &k, &name, false).await {
-            Err(e) => e,
-            Ok((c, index)) => {
-                let selected = c.default_version();
+        let fail = |status: StatusCode, detail: String| match (json, status) {
+            (true, _) => json_error(status, &detail),
+            (false, StatusCode::BAD_REQUEST) => bad_request_html(&k, &detail),
+            (false, _) => not_found_html(&k, &detail),
+        };
+        let wanted = match version.as_deref().map(|v| (v, parse_version(v))) {
+            None => None,
+            Some((_, Some(parsed))) => Some(parsed),
+            Some((text, None)) => return fail(StatusCode::BAD_REQUEST, format!("`{text}` is not a semantic version")),
+        };
+        let (c, index) = match load_crate(&st, &k, &name, json).await {
+            Ok(found) => found,
+            Err(rendered) => return rendered,
+        };
+        let selected = match &wanted {
+            None => c.default_version(),
+            Some(v) => match c.version(v) {
+                Some(state) => Some(state),
+                None => return fail(StatusCode::NOT_FOUND, format!("{} has no published version {v}", c.name)),
+            },
+        };
+        let explicit = wanted.is_some();
+        match view {
+            CrateView::Overview => {
                 let iv = selected.and_then(|s| index.as_ref()?.versions.iter().find(|v| v.version == s.version));
-                Rendered::html(StatusCode::OK, pages::crate_overview(&k, &c, selected, false, iv))
+                Rendered::html(StatusCode::OK, pages::crate_overview(&k, &c, selected, explicit, iv))
             }
+            CrateView::Security => Rendered::html(StatusCode::OK, pages::crate_security(&k, &c, selected, explicit)),
+            CrateView::Api => match (explicit, selected) {
+                (true, Some(v)) => Rendered::json(StatusCode::OK, &api::version_body(&c, v)),
+                _ => Rendered::json(StatusCode::OK, &api::crate_body(&c)),
+            },
         }
     })
     .await
+}
+
+async fn crate_overview(State(state): State<Arc<AppState>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
+    let key = format!("/crates/{name}");
+    crate_route(state, headers, key, name, None, CrateView::Overview).await
 }
 
 async fn version_overview(
@@ -489,35 +539,12 @@ async fn version_overview(
     headers: HeaderMap,
 ) -> Response {
     let key = format!("/crates/{name}/{version}");
-    let st = Arc::clone(&state);
-    cached(&state, key, &headers, |k| async move {
-        let Some(wanted) = parse_version(&version) else {
-            return bad_request_html(&k, &format!("`{version}` is not a semantic version"));
-        };
-        match load_crate(&st, &k, &name, false).await {
-            Err(e) => e,
-            Ok((c, index)) => match c.version(&wanted) {
-                None => not_found_html(&k, &format!("{} has no published version {wanted}", c.name)),
-                Some(selected) => {
-                    let iv = index.as_ref().and_then(|i| i.versions.iter().find(|v| v.version == wanted));
-                    Rendered::html(StatusCode::OK, pages::crate_overview(&k, &c, Some(selected), true, iv))
-                }
-            },
-        }
-    })
-    .await
+    crate_route(state, headers, key, name, Some(version), CrateView::Overview).await
 }
 
 async fn crate_security(State(state): State<Arc<AppState>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
     let key = format!("/crates/{name}/security");
-    let st = Arc::clone(&state);
-    cached(&state, key, &headers, |k| async move {
-        match load_crate(&st, &k, &name, false).await {
-            Err(e) => e,
-            Ok((c, _)) => Rendered::html(StatusCode::OK, pages::crate_security(&k, &c, c.default_version(), false)),
-        }
-    })
-    .await
+    crate_route(state, headers, key, name, None, CrateView::Security).await
 }
 
 async fn version_security(
@@ -526,20 +553,7 @@ async fn version_security(
     headers: HeaderMap,
 ) -> Response {
     let key = format!("/crates/{name}/{version}/security");
-    let st = Arc::clone(&state);
-    cached(&state, key, &headers, |k| async move {
-        let Some(wanted) = parse_version(&version) else {
-            return bad_request_html(&k, &format!("`{version}` is not a semantic version"));
-        };
-        match load_crate(&st, &k, &name, false).await {
-            Err(e) => e,
-            Ok((c, _)) => match c.version(&wanted) {
-                None => not_found_html(&k, &format!("{} has no published version {wanted}", c.name)),
-                Some(selected) => Rendered::html(StatusCode::OK, pages::crate_security(&k, &c, Some(selected), true)),
-            },
-        }
-    })
-    .await
+    crate_route(state, headers, key, name, Some(version), CrateView::Security).await
 }
 
 async fn crate_feed(State(state): State<Arc<AppState>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
@@ -701,14 +715,7 @@ async fn openapi(headers: HeaderMap) -> Response {
 
 async fn api_crate(State(state): State<Arc<AppState>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
     let key = format!("/api/v1/crates/{name}/security");
-    let st = Arc::clone(&state);
-    cached(&state, key, &headers, |k| async move {
-        match load_crate(&st, &k, &name, true).await {
-            Err(e) => e,
-            Ok((c, _)) => Rendered::json(StatusCode::OK, &api::crate_body(&c)),
-        }
-    })
-    .await
+    crate_route(state, headers, key, name, None, CrateView::Api).await
 }
 
 async fn api_version(
@@ -717,20 +724,7 @@ async fn api_version(
     headers: HeaderMap,
 ) -> Response {
     let key = format!("/api/v1/crates/{name}/{version}/security");
-    let st = Arc::clone(&state);
-    cached(&state, key, &headers, |k| async move {
-        let Some(wanted) = parse_version(&version) else {
-            return json_error(StatusCode::BAD_REQUEST, &format!("`{version}` is not a semantic version"));
-        };
-        match load_crate(&st, &k, &name, true).await {
-            Err(e) => e,
-            Ok((c, _)) => match c.version(&wanted) {
-                None => json_error(StatusCode::NOT_FOUND, &format!("{} has no published version {wanted}", c.name)),
-                Some(v) => Rendered::json(StatusCode::OK, &api::version_body(&c, v)),
-            },
-        }
-    })
-    .await
+    crate_route(state, headers, key, name, Some(version), CrateView::Api).await
 }
 
 #[derive(Deserialize)]

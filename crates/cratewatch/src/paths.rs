@@ -64,31 +64,23 @@ pub(crate) fn cache_dir(explicit: Option<&Path>) -> PathBuf {
 /// Today's date (UTC), from the system clock.
 pub(crate) fn today() -> Date {
     let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    civil_from_days((secs / 86_400) as i64)
+    date_of(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
-/// Converts days since 1970-01-01 to a calendar date (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> Date {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
-    Date::new(year, month, day).expect("civil_from_days yields valid dates")
+/// The UTC date of a Unix time, through the calendar arithmetic of `cratewatch_db::Timestamp`.
+fn date_of(unix_seconds: i64) -> Date {
+    let stamp = cratewatch_db::Timestamp::from_unix_seconds(unix_seconds).expect("a clock within years 0000-9999");
+    stamp.to_string()[..10].parse().expect("RFC 3339 text starts with the date")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::civil_from_days;
+    use super::date_of;
 
     #[test]
-    fn converts_days_to_dates() {
-        assert_eq!(civil_from_days(0).to_string(), "1970-01-01");
-        assert_eq!(civil_from_days(11_016).to_string(), "2000-02-29");
-        assert_eq!(civil_from_days(20_413).to_string(), "2025-11-21");
+    fn converts_unix_time_to_dates() {
+        assert_eq!(date_of(0).to_string(), "1970-01-01");
+        assert_eq!(date_of(11_016 * 86_400 + 86_399).to_string(), "2000-02-29");
+        assert_eq!(date_of(20_413 * 86_400).to_string(), "2025-11-21");
     }
 }
