@@ -478,12 +478,11 @@ impl GitMirror {
     /// same mirror, whatever the current directory.
     pub fn new(url: impl Into<String>, cache_dir: impl AsRef<Path>) -> GitMirror {
         let mut url = url.into();
-        if !url.contains("://") {
-            if let Ok(absolute) = fs::canonicalize(&url) {
-                if let Some(absolute) = absolute.to_str() {
-                    url = absolute.to_owned();
-                }
-            }
+        if !url.contains("://")
+            && let Ok(absolute) = fs::canonicalize(&url)
+            && let Some(absolute) = absolute.to_str()
+        {
+            url = absolute.to_owned();
         }
         let (shown, secret) = redact_url(&url);
         // Absolute, because git runs in directories of its own and is handed paths relative to none.

@@ -395,10 +395,11 @@ fn features(
     if features.is_empty() && features2.is_empty() {
         return interner.no_features.clone();
     }
-    if let Some(previous) = previous {
-        if features2.is_empty() && same_features(&features, previous) {
-            return previous.clone();
-        }
+    if let Some(previous) = previous
+        && features2.is_empty()
+        && same_features(&features, previous)
+    {
+        return previous.clone();
     }
     let mut map = FeatureMap::new();
     for (feature, enables) in features {

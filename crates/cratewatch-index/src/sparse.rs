@@ -172,10 +172,10 @@ impl SparseIndex {
         }
         let key = name.to_ascii_lowercase();
         let cached = self.lock().get(&key).map(|c| (c.checked, c.krate.clone(), c.validators.clone()));
-        if let Some((checked, krate, _)) = &cached {
-            if checked.elapsed() < self.options.ttl {
-                return Ok(krate.clone());
-            }
+        if let Some((checked, krate, _)) = &cached
+            && checked.elapsed() < self.options.ttl
+        {
+            return Ok(krate.clone());
         }
         // Revalidate only what the server had: a cached 404 is asked for again in full.
         let validators = cached.as_ref().filter(|c| c.1.is_some()).map(|c| &c.2);
