@@ -151,3 +151,14 @@ pub fn mutations(text: &str, count: usize, seed: u64) -> Vec<String> {
         })
         .collect()
 }
+
+/// RustSec's official OSV export of the same snapshot as [`advisory_db`]: `crates/<ID>.json`, plus one stale
+/// record (`RUSTSEC-2025-0000`) whose advisory no longer exists.
+pub fn osv_export() -> PathBuf {
+    shared_data().join("osv-export")
+}
+
+/// The OSV JSON Schema (`schema.json`, draft 2020-12) that every OSV record must satisfy.
+pub fn osv_schema() -> PathBuf {
+    shared_data().join("osv-schema/schema.json")
+}

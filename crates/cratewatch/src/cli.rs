@@ -19,11 +19,32 @@ pub(crate) enum Command {
     Audit(AuditArgs),
     /// Serve the Security tab pages, feeds and JSON API over HTTP.
     Serve(ServeArgs),
+    /// OSV (the format osv.dev and osv-scanner speak).
+    Osv {
+        #[command(subcommand)]
+        command: OsvCommand,
+    },
     /// Work with an advisory database.
     Db {
         #[command(subcommand)]
         command: DbCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OsvCommand {
+    /// Write every crate advisory as an OSV record, DIR/crates/<ID>.json, as RustSec's export does.
+    Export(OsvExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct OsvExportArgs {
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+
+    /// The output directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

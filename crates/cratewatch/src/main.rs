@@ -6,6 +6,7 @@
 mod cli;
 mod cmd_audit;
 mod cmd_db;
+mod cmd_osv;
 mod cmd_serve;
 mod output;
 mod paths;
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Audit(args) => cmd_audit::run(args),
         cli::Command::Serve(args) => cmd_serve::run(args),
+        cli::Command::Osv { command: cli::OsvCommand::Export(args) } => cmd_osv::export(args),
         cli::Command::Db { command: cli::DbCommand::Check(args) } => cmd_db::check(args),
     };
     match result {

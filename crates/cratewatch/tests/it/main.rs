@@ -3,6 +3,7 @@
 
 mod audit;
 mod db_check;
+mod osv;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,7 @@
+#![doc = include_str!("../README.md")]
+
+mod export;
+mod record;
+
+pub use crate::export::{Error, ExportReport, export};
+pub use crate::record::{to_osv, to_osv_pretty};
