@@ -4,4 +4,4 @@ mod export;
 mod record;
 
 pub use crate::export::{Error, ExportReport, export};
-pub use crate::record::{to_osv, to_osv_pretty};
+pub use crate::record::{ECOSYSTEM, to_osv, to_osv_compact, to_osv_pretty};

@@ -15,7 +15,7 @@ use cratewatch_db::FileDates;
 use serde::Serialize;
 
 /// The OSV ecosystem name of the default public registry, spelled as OSV spells it.
-const ECOSYSTEM: &str = "crates.io";
+pub const ECOSYSTEM: &str = "crates.io";
 
 /// Maps one advisory to its OSV record, as a JSON value.
 ///
@@ -29,6 +29,11 @@ const ECOSYSTEM: &str = "crates.io";
 /// `std` is a crate.
 pub fn to_osv(advisory: &Advisory, dates: Option<&FileDates>) -> serde_json::Value {
     serde_json::to_value(Record::new(advisory, dates)).expect("an OSV record is plain JSON data")
+}
+
+/// The same record as [`to_osv`] as compact JSON text, fields in the official order (for API responses).
+pub fn to_osv_compact(advisory: &Advisory, dates: Option<&FileDates>) -> String {
+    serde_json::to_string(&Record::new(advisory, dates)).expect("an OSV record is plain JSON data")
 }
 
 /// The same record as [`to_osv`], pretty-printed as RustSec's export prints it: two-space indents,

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use crate::knowledge::Knowledge;
 use crate::metrics::Metrics;
 use crate::security::CrateSecurity;
-use crate::{api, feed, pages};
+use crate::{api, feed, osv_api, pages};
 
 /// Limits and tunables of the application.
 #[derive(Clone, Debug)]
@@ -51,7 +51,7 @@ impl Default for Settings {
             cache_entries: 20_000,
             max_uri: 2048,
             max_headers: 16 * 1024,
-            max_body: 64 * 1024,
+            max_body: 512 * 1024,
             request_timeout: Duration::from_secs(10),
         }
     }
@@ -168,6 +168,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/crates/{name}/{version}/security", get(api_version))
         .route("/api/v1/advisories", get(api_advisories))
         .route("/api/v1/advisories/{id}", get(api_advisory))
+        .route("/v1/query", axum::routing::post(osv_api::query))
+        .route("/v1/querybatch", axum::routing::post(osv_api::querybatch))
+        .route("/v1/vulns/{id}", get(osv_api::vuln))
+        .route("/packages/{file}", get(osv_api::package))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
@@ -211,9 +215,10 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
         problem(StatusCode::URI_TOO_LONG, Format::Json, "the request target is too long")
     } else if header_bytes > state.settings.max_headers {
         problem(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, Format::Json, "the request headers are too large")
-    } else if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
-        let mut r = problem(StatusCode::METHOD_NOT_ALLOWED, Format::Json, "only GET and HEAD are supported here");
-        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    } else if !method_allowed(route, &method) {
+        let allow = if crate::metrics::accepts_post(route) { "POST" } else { "GET, HEAD" };
+        let mut r = problem(StatusCode::METHOD_NOT_ALLOWED, Format::Json, &format!("this route accepts {allow}"));
+        r.headers_mut().insert(header::ALLOW, HeaderValue::from_str(allow).expect("static text"));
         r
     } else {
         next.run(request).await
@@ -231,6 +236,16 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
         tracing::debug!(method = %method, path = %path, route = crate::metrics::ROUTES[route], status = response.status().as_u16(), micros = elapsed.as_micros() as u64, "request");
     }
     response
+}
+
+/// The OSV queries take POST; every other route GET and HEAD.
+fn method_allowed(route: usize, method: &axum::http::Method) -> bool {
+    use axum::http::Method;
+    if crate::metrics::accepts_post(route) {
+        method == Method::POST
+    } else {
+        method == Method::GET || method == Method::HEAD
+    }
 }
 
 /// Whether an error is for a person (HTML) or a program (JSON).

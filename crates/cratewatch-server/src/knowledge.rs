@@ -2,12 +2,12 @@
 //! pages and the API look things up, swapped whole when the database is synced.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use cratewatch_advisory::{Advisory, Collection};
-use cratewatch_db::{Database, FileDiagnostic};
+use cratewatch_db::{Database, FileDates, FileDiagnostic};
 
 use crate::markdown;
 
@@ -18,6 +18,11 @@ pub struct Entry {
     pub advisory: Advisory,
     /// The description rendered from Markdown and sanitized.
     pub description_html: String,
+    /// The OSV record as compact JSON (the same record `cratewatch osv export` writes); `None` for
+    /// toolchain advisories, which OSV has no ecosystem for.
+    pub osv: Option<String>,
+    /// The OSV record's `modified` time (RFC 3339).
+    pub modified: String,
 }
 
 /// Where a snapshot came from, for `/healthz`, the footer and the logs.
@@ -56,17 +61,44 @@ impl Knowledge {
     /// Loads and indexes the database at `root`.
     pub fn load(root: &Path, provenance: Provenance) -> Result<Knowledge, cratewatch_db::Error> {
         let (advisories, diagnostics) = Database::load(root)?.into_parts();
-        Ok(Knowledge::new(advisories, diagnostics, provenance))
+        // OSV's `modified` comes from the git history when the tree is a clone; a plain tree, or a
+        // history git cannot read, falls back to the publication date (as `osv export` does).
+        let dates = if root.join(".git").exists() {
+            cratewatch_db::file_dates(root).unwrap_or_default()
+        } else {
+            HashMap::new()
+        };
+        Ok(Knowledge::with_dates(advisories, diagnostics, provenance, &dates))
     }
 
-    /// Indexes `advisories`.
-    pub fn new(mut advisories: Vec<Advisory>, diagnostics: Vec<FileDiagnostic>, provenance: Provenance) -> Knowledge {
+    /// Indexes `advisories` with no git dates.
+    pub fn new(advisories: Vec<Advisory>, diagnostics: Vec<FileDiagnostic>, provenance: Provenance) -> Knowledge {
+        Knowledge::with_dates(advisories, diagnostics, provenance, &HashMap::new())
+    }
+
+    /// Indexes `advisories`; `dates` are the git dates of the advisory files by path relative to the root.
+    fn with_dates(
+        mut advisories: Vec<Advisory>,
+        diagnostics: Vec<FileDiagnostic>,
+        provenance: Provenance,
+        dates: &HashMap<PathBuf, FileDates>,
+    ) -> Knowledge {
         advisories.sort_by(|a, b| (b.date, &b.id).cmp(&(a.date, &a.id)));
         let entries: Vec<Arc<Entry>> = advisories
             .into_iter()
             .map(|advisory| {
                 let description_html = markdown::render(&advisory.description);
-                Arc::new(Entry { advisory, description_html })
+                let file = PathBuf::from(advisory.collection.as_str())
+                    .join(&advisory.package)
+                    .join(format!("{}.md", advisory.id.as_str()));
+                let dates = dates.get(&file);
+                let osv = (advisory.collection == Collection::Crates)
+                    .then(|| cratewatch_osv::to_osv_compact(&advisory, dates));
+                let modified = match dates {
+                    Some(d) => d.modified.to_string(),
+                    None => format!("{}T12:00:00Z", advisory.date),
+                };
+                Arc::new(Entry { advisory, description_html, osv, modified })
             })
             .collect();
         let mut knowledge = Knowledge {

@@ -9,6 +9,7 @@ mod feed;
 mod knowledge;
 mod markdown;
 mod metrics;
+mod osv_api;
 mod pages;
 mod security;
 mod serve;

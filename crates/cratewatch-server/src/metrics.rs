@@ -33,10 +33,19 @@ pub(crate) const ROUTES: &[&str] = &[
     "/api/v1/crates/{name}/{version}/security",
     "/api/v1/advisories",
     "/api/v1/advisories/{id}",
+    "/v1/query",
+    "/v1/querybatch",
+    "/v1/vulns/{id}",
+    "/packages/{file}",
     "/healthz",
     "/metrics",
     "unmatched",
 ];
+
+/// Whether the route takes POST (the OSV queries) rather than GET and HEAD.
+pub(crate) fn accepts_post(route: usize) -> bool {
+    matches!(ROUTES.get(route), Some(&"/v1/query" | &"/v1/querybatch"))
+}
 
 /// The index in [`ROUTES`] of a matched route pattern; anything else counts as `unmatched`.
 pub(crate) fn route_index(pattern: Option<&str>) -> usize {

@@ -3,5 +3,6 @@
 
 mod api;
 mod harness;
+mod osv;
 mod pages;
 mod sync;

@@ -1,0 +1,209 @@
+//! The OSV API, with the request and response shapes of the public OSV service (osv.dev), so that an OSV
+//! client (osv-scanner, osv.dev libraries) can use a cratewatch server in its place. Records are the
+//! ones `cratewatch osv export` writes, kept as JSON text in the snapshot and spliced into responses.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use semver::Version;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::knowledge::{Entry, Knowledge};
+
+/// Most records in one `/v1/query` page; more are reached with `next_page_token`.
+pub(crate) const PAGE: usize = 1000;
+/// Most queries in one `/v1/querybatch`.
+pub(crate) const BATCH: usize = 1000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Query {
+    package: Option<Package>,
+    version: Option<String>,
+    commit: Option<String>,
+    page_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Package {
+    name: Option<String>,
+    ecosystem: Option<String>,
+    purl: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch {
+    queries: Vec<Query>,
+}
+
+/// An OSV-style error: `{"code": N, "message": "..."}` with gRPC's codes (3 invalid argument, 5 not
+/// found), as osv.dev answers.
+fn error(status: StatusCode, message: &str) -> Response {
+    let code = if status == StatusCode::NOT_FOUND { 5 } else { 3 };
+    let body = serde_json::json!({ "code": code, "message": message });
+    (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+}
+
+fn json(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=60")], body).into_response()
+}
+
+/// A parsed query: the crate and, optionally, the version.
+struct Wanted {
+    name: String,
+    version: Option<Version>,
+    offset: usize,
+}
+
+fn parse_query(query: Query) -> Result<Wanted, String> {
+    if query.commit.is_some() {
+        return Err("queries by commit are not supported: crates.io packages are versioned".into());
+    }
+    let package = query.package.ok_or("`package` is required")?;
+    let (name, purl_version) = match (package.purl, package.name) {
+        (Some(_), Some(_)) => return Err("give either `package.purl` or `package.name`, not both".into()),
+        (Some(purl), None) => {
+            if package.ecosystem.is_some() {
+                return Err("`package.ecosystem` cannot be given with `package.purl`".into());
+            }
+            let rest = purl.strip_prefix("pkg:cargo/").ok_or_else(|| format!("`{purl}` is not a pkg:cargo purl"))?;
+            let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+            match rest.split_once('@') {
+                Some((name, version)) => (name.to_owned(), Some(version.to_owned())),
+                None => (rest.to_owned(), None),
+            }
+        }
+        (None, Some(name)) => {
+            match package.ecosystem.as_deref() {
+                Some(cratewatch_osv::ECOSYSTEM) => {}
+                Some(other) => return Err(format!("unknown ecosystem `{other}` (this server has `crates.io`)")),
+                None => return Err("`package.ecosystem` is required with `package.name`".into()),
+            }
+            (name, None)
+        }
+        (None, None) => return Err("`package.name` or `package.purl` is required".into()),
+    };
+    let version_text = match (purl_version, query.version) {
+        (Some(_), Some(_)) => return Err("give the version in the purl or in `version`, not both".into()),
+        (a, b) => a.or(b),
+    };
+    let version = match version_text {
+        None => None,
+        Some(text) => Some(Version::parse(&text).map_err(|e| format!("`{text}` is not a semantic version: {e}"))?),
+    };
+    let offset = match query.page_token.as_deref() {
+        None | Some("") => 0,
+        Some(token) => token.parse().map_err(|_| format!("invalid page_token `{token}`"))?,
+    };
+    Ok(Wanted { name, version, offset })
+}
+
+/// The non-withdrawn records about the crate that affect the version (all of them without a version).
+fn matching<'k>(knowledge: &'k Knowledge, wanted: &Wanted) -> Vec<&'k Arc<Entry>> {
+    knowledge
+        .for_crate(&wanted.name)
+        .into_iter()
+        .filter(|e| e.osv.is_some() && e.advisory.withdrawn.is_none())
+        .filter(|e| wanted.version.as_ref().is_none_or(|v| e.advisory.versions.is_affected(v)))
+        .collect()
+}
+
+/// `POST /v1/query`.
+pub(crate) async fn query(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let query: Query = match serde_json::from_slice(&body) {
+        Ok(q) => q,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &format!("invalid query: {e}")),
+    };
+    let wanted = match parse_query(query) {
+        Ok(w) => w,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+    };
+    let knowledge = state.knowledge();
+    let all = matching(&knowledge, &wanted);
+    let page: Vec<&str> = all.iter().skip(wanted.offset).take(PAGE).filter_map(|e| e.osv.as_deref()).collect();
+    if page.is_empty() {
+        return json("{}".to_owned());
+    }
+    let mut body = String::with_capacity(page.iter().map(|r| r.len() + 1).sum::<usize>() + 64);
+    body.push_str("{\"vulns\":[");
+    body.push_str(&page.join(","));
+    body.push(']');
+    if wanted.offset + PAGE < all.len() {
+        body.push_str(&format!(",\"next_page_token\":\"{}\"", wanted.offset + PAGE));
+    }
+    body.push('}');
+    json(body)
+}
+
+/// `POST /v1/querybatch`: ids and modified times only, in input order.
+pub(crate) async fn querybatch(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let batch: Batch = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &format!("invalid query batch: {e}")),
+    };
+    if batch.queries.len() > BATCH {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("too many queries: {} (at most {BATCH} per batch)", batch.queries.len()),
+        );
+    }
+    let knowledge = state.knowledge();
+    let mut body = String::with_capacity(batch.queries.len() * 16 + 32);
+    body.push_str("{\"results\":[");
+    for (i, query) in batch.queries.into_iter().enumerate() {
+        let wanted = match parse_query(query) {
+            Ok(w) => w,
+            Err(message) => return error(StatusCode::BAD_REQUEST, &format!("query {i}: {message}")),
+        };
+        if i > 0 {
+            body.push(',');
+        }
+        let found = matching(&knowledge, &wanted);
+        if found.is_empty() {
+            body.push_str("{}");
+            continue;
+        }
+        body.push_str("{\"vulns\":[");
+        for (n, e) in found.iter().enumerate() {
+            if n > 0 {
+                body.push(',');
+            }
+            body.push_str(&format!("{{\"id\":\"{}\",\"modified\":\"{}\"}}", e.advisory.id.as_str(), e.modified));
+        }
+        body.push_str("]}");
+    }
+    body.push_str("]}");
+    json(body)
+}
+
+/// `GET /v1/vulns/{id}`: by id, or by an alias (CVE, GHSA) that names exactly one advisory.
+pub(crate) async fn vuln(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+    let knowledge = state.knowledge();
+    let entry = match knowledge.by_id(&id) {
+        Some(e) => Some(Arc::clone(e)),
+        None => match knowledge.by_alias(&id).as_slice() {
+            [only] => Some(Arc::clone(only)),
+            _ => None,
+        },
+    };
+    match entry.as_ref().and_then(|e| e.osv.clone()) {
+        Some(record) => json(record),
+        None => error(StatusCode::NOT_FOUND, "Bug not found."),
+    }
+}
+
+/// `GET /packages/{name}.json`: every OSV record about the crate, as rustsec.org serves it.
+pub(crate) async fn package(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
+    let Some(name) = file.strip_suffix(".json") else {
+        return error(StatusCode::NOT_FOUND, &format!("no document `{file}` (try /packages/NAME.json)"));
+    };
+    let knowledge = state.knowledge();
+    let records: Vec<&str> = knowledge.for_crate(name).into_iter().filter_map(|e| e.osv.as_deref()).collect();
+    json(format!("[{}]", records.join(",")))
+}
