@@ -33,7 +33,7 @@ pub(crate) enum Command {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum OsvCommand {
-    /// Write every crate advisory as an OSV record, DIR/crates/<ID>.json, as RustSec's export does.
+    /// Write every crate advisory as an OSV record, `DIR/crates/<ID>.json`, as RustSec's export does.
     Export(OsvExportArgs),
 }
 
