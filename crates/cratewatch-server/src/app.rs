@@ -212,12 +212,12 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
     // The path is kept only when it will be logged: this runs on every request.
     let path = tracing::enabled!(tracing::Level::DEBUG).then(|| request.uri().path().to_owned());
     let mut response = if uri_len > state.settings.max_uri {
-        problem(StatusCode::URI_TOO_LONG, Format::Json, "the request target is too long")
+        problem(StatusCode::URI_TOO_LONG, "the request target is too long")
     } else if header_bytes > state.settings.max_headers {
-        problem(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, Format::Json, "the request headers are too large")
+        problem(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "the request headers are too large")
     } else if !method_allowed(route, &method) {
-        let allow = if crate::metrics::accepts_post(route) { "POST" } else { "GET, HEAD" };
-        let mut r = problem(StatusCode::METHOD_NOT_ALLOWED, Format::Json, &format!("this route accepts {allow}"));
+        let allow = if accepts_post(route) { "POST" } else { "GET, HEAD" };
+        let mut r = problem(StatusCode::METHOD_NOT_ALLOWED, &format!("this route accepts {allow}"));
         r.headers_mut().insert(header::ALLOW, HeaderValue::from_str(allow).expect("static text"));
         r
     } else {
@@ -238,35 +238,22 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
     response
 }
 
+/// Whether the route (an index into [`ROUTES`](crate::metrics::ROUTES)) is one of the OSV queries, which
+/// take POST rather than GET and HEAD.
+fn accepts_post(route: usize) -> bool {
+    matches!(crate::metrics::ROUTES.get(route), Some(&"/v1/query" | &"/v1/querybatch"))
+}
+
 /// The OSV queries take POST; every other route GET and HEAD.
 fn method_allowed(route: usize, method: &axum::http::Method) -> bool {
     use axum::http::Method;
-    if crate::metrics::accepts_post(route) {
-        method == Method::POST
-    } else {
-        method == Method::GET || method == Method::HEAD
-    }
+    if accepts_post(route) { method == Method::POST } else { method == Method::GET || method == Method::HEAD }
 }
 
-/// Whether an error is for a person (HTML) or a program (JSON).
-#[derive(Clone, Copy)]
-enum Format {
-    Html,
-    Json,
-}
-
-/// An error response in the right envelope.
-fn problem(status: StatusCode, format: Format, detail: &str) -> Response {
-    match format {
-        Format::Json => {
-            let body = serde_json::to_vec(&api::errors(detail)).expect("serializing to memory");
-            (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body)
-                .into_response()
-        }
-        Format::Html => {
-            (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], detail.to_owned()).into_response()
-        }
-    }
+/// An error in the JSON envelope, for the guard and the API fallback (nothing to cache or revalidate).
+fn problem(status: StatusCode, detail: &str) -> Response {
+    let body = serde_json::to_vec(&api::errors(detail)).expect("serializing to memory");
+    (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response()
 }
 
 /// A rendered response body, kept for ETag checks and reuse.
@@ -393,16 +380,23 @@ where
     rendered.respond(headers)
 }
 
+/// An error page whose title names the status (400, 404, or the registry being unavailable).
+fn error_html(knowledge: &Knowledge, status: StatusCode, detail: &str) -> Rendered {
+    let title = match status {
+        StatusCode::BAD_REQUEST => "Bad request",
+        StatusCode::NOT_FOUND => "Not found",
+        _ => "Registry unavailable",
+    };
+    Rendered::html(status, pages::error_page(knowledge, title, detail))
+}
+
 fn not_found_html(knowledge: &Knowledge, detail: &str) -> Rendered {
-    Rendered::html(StatusCode::NOT_FOUND, pages::error_page(knowledge, "Not found", detail))
+    error_html(knowledge, StatusCode::NOT_FOUND, detail)
 }
 
-fn bad_request_html(knowledge: &Knowledge, detail: &str) -> Rendered {
-    Rendered::html(StatusCode::BAD_REQUEST, pages::error_page(knowledge, "Bad request", detail))
-}
-
-fn unavailable_html(knowledge: &Knowledge, detail: &str) -> Rendered {
-    Rendered::html(StatusCode::BAD_GATEWAY, pages::error_page(knowledge, "Registry unavailable", detail))
+/// The error of a crate route: the JSON envelope for the API, a page for people.
+fn crate_error(knowledge: &Knowledge, json: bool, status: StatusCode, detail: &str) -> Rendered {
+    if json { json_error(status, detail) } else { error_html(knowledge, status, detail) }
 }
 
 fn json_error(status: StatusCode, detail: &str) -> Rendered {
@@ -424,17 +418,7 @@ async fn load_crate(
     name: &str,
     json: bool,
 ) -> Result<(CrateSecurity, Option<Arc<CrateVersions>>), Rendered> {
-    let fail = |status: StatusCode, detail: String| {
-        if json {
-            json_error(status, &detail)
-        } else if status == StatusCode::BAD_REQUEST {
-            bad_request_html(knowledge, &detail)
-        } else if status == StatusCode::NOT_FOUND {
-            not_found_html(knowledge, &detail)
-        } else {
-            unavailable_html(knowledge, &detail)
-        }
-    };
+    let fail = |status: StatusCode, detail: String| crate_error(knowledge, json, status, &detail);
     if !valid_crate_name(name) {
         return Err(fail(
             StatusCode::BAD_REQUEST,
@@ -506,11 +490,7 @@ async fn crate_route(
     let st = Arc::clone(&state);
     let json = matches!(view, CrateView::Api);
     cached(&state, key, &headers, |k| async move {
-        let fail = |status: StatusCode, detail: String| match (json, status) {
-            (true, _) => json_error(status, &detail),
-            (false, StatusCode::BAD_REQUEST) => bad_request_html(&k, &detail),
-            (false, _) => not_found_html(&k, &detail),
-        };
+        let fail = |status: StatusCode, detail: String| crate_error(&k, json, status, &detail);
         let wanted = match version.as_deref().map(|v| (v, parse_version(v))) {
             None => None,
             Some((_, Some(parsed))) => Some(parsed),
@@ -615,7 +595,7 @@ async fn advisories(
             Ok(page) if (1..=pages).contains(&page) => {
                 Rendered::html(StatusCode::OK, pages::advisories_page(&k, page, PER_PAGE))
             }
-            _ => bad_request_html(&k, &format!("`page` must be a number from 1 to {pages}")),
+            _ => error_html(&k, StatusCode::BAD_REQUEST, &format!("`page` must be a number from 1 to {pages}")),
         }
     })
     .await
@@ -816,9 +796,8 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
 async fn not_found(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     if path.starts_with("/api/") {
-        return problem(StatusCode::NOT_FOUND, Format::Json, &format!("no API route matches `{path}`"));
+        return problem(StatusCode::NOT_FOUND, &format!("no API route matches `{path}`"));
     }
     let k = state.knowledge();
-    let _ = Format::Html;
     not_found_html(&k, &format!("there is no page at `{path}`")).respond(request.headers())
 }

@@ -42,11 +42,6 @@ pub(crate) const ROUTES: &[&str] = &[
     "unmatched",
 ];
 
-/// Whether the route takes POST (the OSV queries) rather than GET and HEAD.
-pub(crate) fn accepts_post(route: usize) -> bool {
-    matches!(ROUTES.get(route), Some(&"/v1/query" | &"/v1/querybatch"))
-}
-
 /// The index in [`ROUTES`] of a matched route pattern; anything else counts as `unmatched`.
 pub(crate) fn route_index(pattern: Option<&str>) -> usize {
     pattern.and_then(|p| ROUTES.iter().position(|r| *r == p)).unwrap_or(ROUTES.len() - 1)

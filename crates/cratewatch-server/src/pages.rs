@@ -273,9 +273,7 @@ fn advisory_card(c: &CrateSecurity, index: usize, selected: Option<&VersionState
     let affected = c.affected_versions(index);
     let upgrade =
         selected.filter(|v| v.affected_by.contains(&index)).and_then(|v| c.safe_upgrade(&v.version, &[index]));
-    html! {
-        (advisory_details(entry, level, Some((c, &affected[..])), selected.map(|v| (v, upgrade))))
-    }
+    advisory_details(entry, level, Some((c, &affected[..])), selected.map(|v| (v, upgrade)))
 }
 
 /// The full advisory block, used on crate pages and on `/advisories/{id}`.
