@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use cratewatch_index::IndexDir;
 use cratewatch_server::{DbSource, ServeConfig, Settings, serve};
-use cratewatch_testdata::{advisory_db, crates_index_2020, scratch_dir};
+use cratewatch_testdata::{advisory_db, advisory_db_copy, crates_index_2020, scratch_dir};
 use fantoccini::{Client, ClientBuilder, Locator};
 use semver::Version;
 use serde_json::{Value, json};
@@ -885,30 +885,11 @@ fn xss_database() -> PathBuf {
         !real.join("crates").join(XSS_CRATE).exists(),
         "{XSS_CRATE} has advisories in the real database; pick another crate for the XSS test"
     );
-    let copy = scratch_dir("browser-xss-db");
-    copy_tree(&real, &copy).expect("copy the advisory database");
+    let copy = advisory_db_copy("browser-xss-db");
     let dir = copy.join("crates").join(XSS_CRATE);
     std::fs::create_dir_all(&dir).expect("create the crate directory");
     std::fs::write(dir.join(format!("{XSS_ID}.md")), XSS_ADVISORY).expect("write the hostile advisory");
     copy
-}
-
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            if entry.file_name() == ".git" {
-                continue;
-            }
-            std::fs::create_dir_all(&target)?;
-            copy_tree(&entry.path(), &target)?;
-        } else if kind.is_file() {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
 }
 
 /// Where Chromium and chromedriver are.

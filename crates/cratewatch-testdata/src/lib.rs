@@ -68,6 +68,30 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A scratch copy (see [`scratch_dir`]) of the real advisory database without its `.git`, for tests that
+/// edit, add or damage advisories; the shared data itself is never touched.
+pub fn advisory_db_copy(name: &str) -> PathBuf {
+    fn copy_tree(from: &Path, to: &Path) {
+        for entry in std::fs::read_dir(from).expect("read the advisory database") {
+            let entry = entry.expect("read a directory entry");
+            let target = to.join(entry.file_name());
+            let kind = entry.file_type().expect("read a file type");
+            if kind.is_dir() {
+                if entry.file_name() == ".git" {
+                    continue;
+                }
+                std::fs::create_dir_all(&target).expect("create a directory");
+                copy_tree(&entry.path(), &target);
+            } else if kind.is_file() {
+                std::fs::copy(entry.path(), &target).expect("copy a file");
+            }
+        }
+    }
+    let dir = scratch_dir(name);
+    copy_tree(&advisory_db(), &dir);
+    dir
+}
+
 /// Deterministic damaged copies of `text` for robustness tests: each one deletes, duplicates, swaps or
 /// truncates a piece of the text, or inserts a token that tends to confuse parsers (quotes, brackets,
 /// escapes, NUL, multi-byte characters). The same `seed` always gives the same copies.

@@ -2,10 +2,9 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use cratewatch_db::{CacheStatus, CompiledDb, Database};
-use cratewatch_testdata::{advisory_db, scratch_dir};
+use cratewatch_testdata::{advisory_db, advisory_db_copy, scratch_dir};
 
 mod git;
 
@@ -20,23 +19,9 @@ fn real_database_loads_every_advisory_without_errors() {
     assert!(bytes.contains(&"RUSTSEC-2026-0007".to_owned()), "{bytes:?}");
 }
 
-/// Copies the real database into a scratch directory so that tests can damage or edit it.
-fn copy_of_real_db(name: &str) -> std::path::PathBuf {
-    let dir = scratch_dir(name);
-    let status = Command::new("cp")
-        .arg("-r")
-        .arg(advisory_db().join("crates"))
-        .arg(advisory_db().join("rust"))
-        .arg(&dir)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    dir
-}
-
 #[test]
 fn one_malformed_advisory_is_a_diagnostic_and_the_rest_loads() {
-    let dir = copy_of_real_db("malformed");
+    let dir = advisory_db_copy("malformed");
     let victim = dir.join("crates/bytes/RUSTSEC-2026-0007.md");
     let text =
         fs::read_to_string(&victim).unwrap().replace("patched = [\">= 1.11.1\"]", "patched = [\">= 1.11.1\" oops]");
@@ -99,7 +84,7 @@ fn open_status(db: &Path, cache: &Path) -> (CacheStatus, Vec<String>) {
 
 #[test]
 fn compiled_database_is_never_stale() {
-    let db = copy_of_real_db("never-stale");
+    let db = advisory_db_copy("never-stale");
     let cache = scratch_dir("never-stale-cache");
     assert!(matches!(open_status(&db, &cache).0, CacheStatus::Rebuilt { .. }));
     // Entries changed within two seconds of a build are not trusted; wait that out once.

@@ -38,10 +38,8 @@ fn vulns_by_id_and_alias_are_the_official_records() {
     let mut compared = 0;
     for entry in k.entries() {
         let Some(record) = &entry.osv else { continue };
-        let path =
-            cratewatch_testdata::osv_export().join("crates").join(format!("{}.json", entry.advisory.id.as_str()));
-        let expected: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        assert_eq!(serde_json::from_str::<Value>(record).unwrap(), expected, "{}", entry.advisory.id.as_str());
+        let id = entry.advisory.id.as_str();
+        assert_eq!(serde_json::from_str::<Value>(record).unwrap(), official(id), "{id}");
         compared += 1;
     }
     assert_eq!(compared, 1205);

@@ -145,8 +145,7 @@ fn feeds_are_atom_with_escaped_content() {
 
 /// A scratch copy of the database with one hostile advisory.
 fn hostile_db(name: &str) -> std::path::PathBuf {
-    let dir = cratewatch_testdata::scratch_dir(name);
-    copy_tree(&cratewatch_testdata::advisory_db(), &dir);
+    let dir = cratewatch_testdata::advisory_db_copy(name);
     let advisory = r#"```toml
 [advisory]
 id = "RUSTSEC-2099-0001"
@@ -167,22 +166,6 @@ Some **bold** text. <script>window.__xss=1</script>
 "#;
     fs::write(dir.join("crates/smallvec/RUSTSEC-2099-0001.md"), advisory).unwrap();
     dir
-}
-
-pub(crate) fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_name() == ".git" {
-            continue;
-        }
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -5,7 +5,6 @@ use std::fs;
 use std::time::{Duration, Instant};
 
 use crate::harness::Server;
-use crate::pages::copy_tree;
 
 fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -17,8 +16,7 @@ fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
 
 #[test]
 fn sync_swaps_in_new_and_withdrawn_advisories_and_survives_a_broken_database() {
-    let db = cratewatch_testdata::scratch_dir("server-sync");
-    copy_tree(&cratewatch_testdata::advisory_db(), &db);
+    let db = cratewatch_testdata::advisory_db_copy("server-sync");
     let server = Server::start(&db, Some(&cratewatch_testdata::crates_index_2020()), Some(Duration::from_secs(1)));
     assert_eq!(server.get("/api/v1/advisories/RUSTSEC-2099-0002").status, 404);
     // Warm the cache so that the swap must invalidate it.
