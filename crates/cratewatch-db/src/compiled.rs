@@ -21,7 +21,7 @@ use cratewatch_advisory::{Advisory, Code, Diagnostic, DiagnosticSeverity};
 use crate::codec::{Corrupt, Reader, Writer};
 use crate::fingerprint::{EncodedFingerprint, now_ns};
 use crate::load::{FileDiagnostic, parse_files, walk};
-use crate::{Database, Error};
+use crate::{Database, Error, fnv1a};
 
 const MAGIC: &[u8; 4] = b"CWDB";
 /// Bytes before the header: magic, format, header length, records length.
@@ -287,10 +287,6 @@ fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()
     let mut file = file.try_clone()?;
     file.seek(SeekFrom::Start(offset))?;
     file.read_exact(buf)
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 fn read_cache(path: &Path, root: &Path) -> Result<(Header, File, u64), String> {

@@ -22,6 +22,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::fnv1a;
+
 /// How long one git command of a sync may take before it is killed, unless
 /// [`GitMirror::with_timeout`] says otherwise. A first clone of the RustSec database over a slow link
 /// fits comfortably; a hung connection does not hold the mirror's lock for ever.
@@ -771,12 +773,6 @@ fn mirror_dir_name(url: &str, branch: Option<&str>) -> String {
         key.extend_from_slice(branch.as_bytes());
     }
     format!("{stem}-{:016x}", fnv1a(&key))
-}
-
-/// 64-bit FNV-1a: stable across versions and platforms, which `std`'s hasher does not promise, and a
-/// directory name needs no more.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// The URL to show, with the password of `scheme://user:password@host/...` replaced by `***`, and the

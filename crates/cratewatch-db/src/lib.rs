@@ -43,3 +43,10 @@ pub enum Error {
         path: PathBuf,
     },
 }
+
+/// 64-bit FNV-1a, for file and directory names derived from paths and URLs (the compiled cache, the git
+/// mirror): stable across versions and platforms, which `std`'s hasher does not promise, and a name
+/// needs no more.
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
