@@ -362,7 +362,14 @@ mod fast {
     }
 
     pub(super) fn scan(text: &str) -> Option<Result<Doc<'_>, LockfileError>> {
-        let mut doc = Doc::default();
+        // Reserve for the largest counts the text could hold (an entry takes at least ~64 bytes, a
+        // dependency line at least ~8): pages of a reservation that are never written cost nothing,
+        // while growing these vectors would copy them and touch fresh pages at every doubling.
+        let mut doc = Doc {
+            packages: Vec::with_capacity(text.len() / 64 + 1),
+            dependency_refs: Vec::with_capacity(text.len() / 8 + 1),
+            ..Doc::default()
+        };
         let mut section = Section::Top;
         let mut current: Option<Fields<'_>> = None;
         let mut in_deps = false;

@@ -1,8 +1,8 @@
 //! The compiled database: one cache file per advisory tree holding the load diagnostics, a sorted
-//! package index, the tree's fingerprint and every advisory in a compact binary form. Opening it reads
-//! the header only and uses it in place (binary search in the index, verification straight from the
-//! encoded fingerprint); the advisories of a package are decoded when asked for, and with a version
-//! given, only those that affect it. Freshness is verified against the tree on every open, in parallel
+//! package index, the tree's fingerprint and every advisory in a compact binary form. Opening it maps
+//! the file and uses it in place (binary search in the index, verification straight from the encoded
+//! fingerprint); the advisories of a package are decoded when asked for, and with a version given, only
+//! those that affect it. Freshness is verified against the tree on every open, in parallel
 //! with the caller's own work, and a stale or damaged cache is rebuilt.
 //!
 //! File layout: `CWDB`, format (u32), header length (u64), records length (u64), header, records. The header holds the tool
@@ -11,13 +11,14 @@
 
 use std::cmp::Ordering;
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use cratewatch_advisory::semver::Version;
 use cratewatch_advisory::{Advisory, Code, Diagnostic, DiagnosticSeverity};
 
+use crate::beside::run_beside;
 use crate::codec::{Corrupt, Reader, Writer};
 use crate::fingerprint::{EncodedFingerprint, now_ns};
 use crate::load::{FileDiagnostic, parse_files, walk};
@@ -54,22 +55,47 @@ pub enum CacheStatus {
 pub struct CompiledDb {
     root: PathBuf,
     cache_path: PathBuf,
+    /// The whole cache file: prefix, header and records.
+    image: Image,
     header: Header,
-    records: Records,
     status: CacheStatus,
     elapsed: Duration,
 }
 
+/// The bytes of a cache file, mapped from disk or just built in memory.
 #[derive(Debug)]
-enum Records {
-    File { file: File, start: u64 },
-    Memory(Vec<u8>),
+enum Image {
+    Mapped(memmap2::Mmap),
+    Built(Vec<u8>),
 }
 
-/// The decoded parts of a header, and the byte ranges of the parts used in place.
+impl std::ops::Deref for Image {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Image::Mapped(map) => map,
+            Image::Built(bytes) => bytes,
+        }
+    }
+}
+
+impl Image {
+    /// Maps the cache file at `path`.
+    fn map(file: &File) -> std::io::Result<Image> {
+        // SAFETY: a mapping is only sound while nobody changes the file under it. cratewatch never
+        // writes a cache file in place: a new one is written beside it and renamed over it, which
+        // leaves this mapping on the old file. Every byte read from the map is still treated as
+        // untrusted input (lengths and offsets are checked, a damaged record removes the file).
+        #[expect(unsafe_code, reason = "mapping saves copying the cache into fresh memory on every run")]
+        let map = unsafe { memmap2::Mmap::map(file)? };
+        Ok(Image::Mapped(map))
+    }
+}
+
+/// The decoded parts of a header, and the byte ranges (in the image) of the parts used in place.
 #[derive(Debug)]
 struct Header {
-    bytes: Vec<u8>,
     root: String,
     built_ns: i128,
     advisory_count: usize,
@@ -77,12 +103,16 @@ struct Header {
     index_entries: std::ops::Range<usize>,
     index_names: std::ops::Range<usize>,
     fingerprint: std::ops::Range<usize>,
+    /// Where the records start; record offsets count from here.
+    records_start: usize,
 }
 
 impl Header {
-    fn decode(bytes: Vec<u8>) -> Result<Header, Corrupt> {
-        let total = bytes.len();
-        let mut r = Reader::new(&bytes);
+    /// Decodes the header at `range` of `image`.
+    fn decode(image: &[u8], range: std::ops::Range<usize>) -> Result<Header, Corrupt> {
+        let bytes = image.get(range.clone()).ok_or(Corrupt)?;
+        let at = |rest: usize| range.end - rest;
+        let mut r = Reader::new(bytes);
         if r.str()? != env!("CARGO_PKG_VERSION") {
             return Err(Corrupt);
         }
@@ -99,15 +129,15 @@ impl Header {
             diagnostics.push(FileDiagnostic { path, diagnostic: Diagnostic { code, severity, line, message } });
         }
         let packages = r.u32()? as usize;
-        let entries_start = total - r.remaining();
+        let entries_start = at(r.remaining());
         let entries_len = packages.checked_mul(INDEX_ENTRY).ok_or(Corrupt)?;
         r.skip(entries_len)?;
         let names_len = r.u32()? as usize;
-        let names_start = total - r.remaining();
+        let names_start = at(r.remaining());
         r.skip(names_len)?;
-        let fingerprint_start = total - r.remaining();
-        let (_, rest) = EncodedFingerprint::split(&bytes[fingerprint_start..]).ok_or(Corrupt)?;
-        let fingerprint = fingerprint_start..total - rest.len();
+        let fingerprint_start = at(r.remaining());
+        let (_, rest) = EncodedFingerprint::split(&image[fingerprint_start..range.end]).ok_or(Corrupt)?;
+        let fingerprint = fingerprint_start..range.end - rest.len();
         Ok(Header {
             root,
             built_ns,
@@ -116,18 +146,18 @@ impl Header {
             index_entries: entries_start..entries_start + entries_len,
             index_names: names_start..names_start + names_len,
             fingerprint,
-            bytes,
+            records_start: range.end,
         })
     }
 
-    fn fingerprint(&self) -> EncodedFingerprint<'_> {
-        EncodedFingerprint::split(&self.bytes[self.fingerprint.clone()]).expect("checked when decoded").0
+    fn fingerprint<'a>(&self, image: &'a [u8]) -> EncodedFingerprint<'a> {
+        EncodedFingerprint::split(&image[self.fingerprint.clone()]).expect("checked when decoded").0
     }
 
     /// The record range of `package`, by binary search in the sorted index.
-    fn find(&self, package: &str) -> Option<(u64, u32)> {
-        let entries = &self.bytes[self.index_entries.clone()];
-        let names = &self.bytes[self.index_names.clone()];
+    fn find(&self, image: &[u8], package: &str) -> Option<(u64, u32)> {
+        let entries = &image[self.index_entries.clone()];
+        let names = &image[self.index_names.clone()];
         let entry = |i: usize| &entries[i * INDEX_ENTRY..(i + 1) * INDEX_ENTRY];
         let u32_at = |e: &[u8], at: usize| u32::from_le_bytes(e[at..at + 4].try_into().expect("4 bytes"));
         let name = |e: &[u8]| {
@@ -170,24 +200,26 @@ impl CompiledDb {
         let cache_path = cache_dir.join(format!("db-{:016x}.cwdb", fnv1a(root.to_string_lossy().as_bytes())));
         let reason = match read_cache(&cache_path, &root) {
             Err(reason) => reason,
-            Ok((header, file, start)) => {
+            Ok((image, header)) => {
                 let db = CompiledDb {
                     root: root.clone(),
                     cache_path: cache_path.clone(),
+                    image,
                     header,
-                    records: Records::File { file, start },
                     status: CacheStatus::Fresh,
                     elapsed: Duration::ZERO,
                 };
-                // Verify on a second thread while `work` runs here; this thread joins the check when done.
-                let verification = db.header.fingerprint().verification(&root, db.header.built_ns);
-                let (fresh, result) = std::thread::scope(|scope| {
-                    let helper = scope.spawn(|| verification.help());
-                    let result = work(&db);
-                    verification.help();
-                    let helped = helper.join().is_ok();
-                    (helped && verification.is_fresh(), result)
-                });
+                // Verify on another CPU while `work` runs here; this thread joins the check when done.
+                let verification = db.header.fingerprint(&db.image).verification(&root, db.header.built_ns);
+                let (result, helped) = run_beside(
+                    || verification.help(),
+                    || {
+                        let result = work(&db);
+                        verification.help();
+                        result
+                    },
+                );
+                let fresh = helped && verification.is_fresh();
                 if fresh {
                     let db = CompiledDb { elapsed: started.elapsed(), ..db };
                     return Ok((db, result));
@@ -251,21 +283,15 @@ impl CompiledDb {
     }
 
     fn decode(&self, package: &str, affecting: Option<&Version>) -> Result<Vec<Advisory>, Error> {
-        let Some((offset, len)) = self.header.find(package) else { return Ok(Vec::new()) };
+        let Some((offset, len)) = self.header.find(&self.image, package) else { return Ok(Vec::new()) };
         // A damaged record passed the length checks: remove the file so that the next open rebuilds it.
         let damaged = || {
             let _ = fs::remove_file(&self.cache_path);
             Error::CorruptCache { path: self.root.clone() }
         };
-        let mut owned;
-        let bytes: &[u8] = match &self.records {
-            Records::Memory(all) => all.get(offset as usize..offset as usize + len as usize).ok_or_else(damaged)?,
-            Records::File { file, start } => {
-                owned = vec![0; len as usize];
-                read_exact_at(file, &mut owned, start + offset).map_err(|_| damaged())?;
-                &owned
-            }
-        };
+        let start = usize::try_from(offset).ok().and_then(|o| o.checked_add(self.header.records_start));
+        let bytes =
+            start.and_then(|start| self.image.get(start..start.checked_add(len as usize)?)).ok_or_else(damaged)?;
         let mut reader = Reader::new(bytes);
         let count = reader.u32().map_err(|_| damaged())?;
         let mut advisories = Vec::new();
@@ -276,44 +302,45 @@ impl CompiledDb {
     }
 }
 
-#[cfg(unix)]
-fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
-}
-
-#[cfg(not(unix))]
-fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-    use std::io::{Seek, SeekFrom};
-    let mut file = file.try_clone()?;
-    file.seek(SeekFrom::Start(offset))?;
-    file.read_exact(buf)
-}
-
-fn read_cache(path: &Path, root: &Path) -> Result<(Header, File, u64), String> {
-    let mut file = match File::open(path) {
+fn read_cache(path: &Path, root: &Path) -> Result<(Image, Header), String> {
+    let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err("no compiled database yet".into()),
         Err(e) => return Err(format!("cannot open {}: {e}", path.display())),
     };
-    let mut prefix = [0u8; PREFIX as usize];
-    file.read_exact(&mut prefix).map_err(|_| "the compiled database is truncated".to_owned())?;
-    let format = u32::from_le_bytes(prefix[4..8].try_into().expect("4 bytes"));
-    if &prefix[..4] != MAGIC || format != FORMAT {
-        return Err("the compiled database has another format".into());
-    }
-    let header_len = u64::from_le_bytes(prefix[8..16].try_into().expect("8 bytes"));
-    let records_len = u64::from_le_bytes(prefix[16..24].try_into().expect("8 bytes"));
-    let file_len = file.metadata().map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
-    if Some(file_len) != PREFIX.checked_add(header_len).and_then(|n| n.checked_add(records_len)) {
-        return Err("the compiled database is truncated".into());
-    }
-    let mut header = vec![0; header_len as usize];
-    file.read_exact(&mut header).map_err(|_| "the compiled database is truncated".to_owned())?;
-    let header = Header::decode(header).map_err(|_| "the compiled database is damaged".to_owned())?;
+    let image = Image::map(&file).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let header = decode_image(&image).map_err(|e| match e {
+        ImageError::Format => "the compiled database has another format".to_owned(),
+        ImageError::Truncated => "the compiled database is truncated".to_owned(),
+        ImageError::Damaged => "the compiled database is damaged".to_owned(),
+    })?;
     if header.root != root.to_string_lossy() {
         return Err("the compiled database belongs to another tree".into());
     }
-    Ok((header, file, PREFIX + header_len))
+    Ok((image, header))
+}
+
+/// Why a cache image cannot be used.
+enum ImageError {
+    Format,
+    Truncated,
+    Damaged,
+}
+
+/// Checks the prefix of a cache image and decodes its header.
+fn decode_image(image: &[u8]) -> Result<Header, ImageError> {
+    let prefix = image.get(..PREFIX as usize).ok_or(ImageError::Truncated)?;
+    let format = u32::from_le_bytes(prefix[4..8].try_into().expect("4 bytes"));
+    if &prefix[..4] != MAGIC || format != FORMAT {
+        return Err(ImageError::Format);
+    }
+    let header_len = u64::from_le_bytes(prefix[8..16].try_into().expect("8 bytes"));
+    let records_len = u64::from_le_bytes(prefix[16..24].try_into().expect("8 bytes"));
+    if Some(image.len() as u64) != PREFIX.checked_add(header_len).and_then(|n| n.checked_add(records_len)) {
+        return Err(ImageError::Truncated);
+    }
+    let header_end = PREFIX as usize + header_len as usize;
+    Header::decode(image, PREFIX as usize..header_end).map_err(|_| ImageError::Damaged)
 }
 
 /// Compiles the tree and writes the cache file (atomically, through a temporary file and a rename).
@@ -366,36 +393,34 @@ fn build(root: &Path, cache_path: &Path, reason: String) -> Result<CompiledDb, E
     header.buf.extend_from_slice(&name_blob);
     walk.fingerprint.encode(&mut header.buf);
 
-    let status = match write_atomically(cache_path, &header.buf, &records.buf) {
+    let mut image = Vec::with_capacity(PREFIX as usize + header.buf.len() + records.buf.len());
+    image.extend_from_slice(MAGIC);
+    image.extend_from_slice(&FORMAT.to_le_bytes());
+    image.extend_from_slice(&(header.buf.len() as u64).to_le_bytes());
+    image.extend_from_slice(&(records.buf.len() as u64).to_le_bytes());
+    image.extend_from_slice(&header.buf);
+    image.extend_from_slice(&records.buf);
+    let status = match write_atomically(cache_path, &image) {
         Ok(()) => CacheStatus::Rebuilt { reason },
         Err(e) => CacheStatus::Unsaved { reason: format!("cannot write {}: {e}", cache_path.display()) },
     };
-    let header = Header::decode(header.buf).map_err(|_| Error::CorruptCache { path: root.to_owned() })?;
+    let header = decode_image(&image).map_err(|_| Error::CorruptCache { path: root.to_owned() })?;
     Ok(CompiledDb {
         root: root.to_owned(),
         cache_path: cache_path.to_owned(),
+        image: Image::Built(image),
         header,
-        records: Records::Memory(records.buf),
         status,
         elapsed: Duration::ZERO,
     })
 }
 
-fn write_atomically(path: &Path, header: &[u8], records: &[u8]) -> std::io::Result<()> {
+fn write_atomically(path: &Path, image: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let tmp =
         dir.join(format!(".{}.{}.tmp", path.file_name().unwrap_or_default().to_string_lossy(), std::process::id()));
-    let result = (|| {
-        let mut file = File::create(&tmp)?;
-        file.write_all(MAGIC)?;
-        file.write_all(&FORMAT.to_le_bytes())?;
-        file.write_all(&(header.len() as u64).to_le_bytes())?;
-        file.write_all(&(records.len() as u64).to_le_bytes())?;
-        file.write_all(header)?;
-        file.write_all(records)?;
-        fs::rename(&tmp, path)
-    })();
+    let result = File::create(&tmp).and_then(|mut file| file.write_all(image)).and_then(|()| fs::rename(&tmp, path));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }

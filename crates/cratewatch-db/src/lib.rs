@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod beside;
 mod codec;
 mod compiled;
 mod fingerprint;
@@ -42,6 +43,24 @@ pub enum Error {
         /// The advisory tree whose cache is damaged.
         path: PathBuf,
     },
+}
+
+/// Where cratewatch keeps compiled databases and git mirrors when no directory is given:
+/// `$CRATEWATCH_CACHE_DIR`, then `$XDG_CACHE_HOME/cratewatch`, then `~/.cache/cratewatch`, then a
+/// directory under the system's temporary directory.
+#[must_use]
+pub fn default_cache_dir() -> PathBuf {
+    let var = |name: &str| std::env::var_os(name).filter(|p| !p.is_empty()).map(PathBuf::from);
+    if let Some(path) = var("CRATEWATCH_CACHE_DIR") {
+        return path;
+    }
+    if let Some(path) = var("XDG_CACHE_HOME") {
+        return path.join("cratewatch");
+    }
+    match var("HOME") {
+        Some(home) => home.join(".cache/cratewatch"),
+        None => std::env::temp_dir().join("cratewatch-cache"),
+    }
 }
 
 /// 64-bit FNV-1a, for file and directory names derived from paths and URLs (the compiled cache, the git

@@ -17,8 +17,9 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Audit a Cargo.lock for crates with security advisories.
     Audit(AuditArgs),
-    /// Serve the Security tab pages, feeds and JSON API over HTTP.
-    Serve(ServeArgs),
+    /// Serve the Security tab pages, feeds and JSON API over HTTP (see `cratewatch serve --help`).
+    #[command(disable_help_flag = true)]
+    Serve(ForwardArgs),
     /// OSV (the format osv.dev and osv-scanner speak).
     Osv {
         #[command(subcommand)]
@@ -53,67 +54,12 @@ pub(crate) enum DbCommand {
     Check(DbCheckArgs),
 }
 
+/// Arguments handed unread to `cratewatch-service`, which parses them (and answers `--help`).
 #[derive(Debug, Args)]
-pub(crate) struct ServeArgs {
-    /// The advisory database: a directory (a clone or a plain tree) or a git URL, cloned into the cache
-    /// directory and re-synced every --sync-interval.
-    #[arg(long, value_name = "PATH_OR_GIT_URL", default_value = "https://github.com/rustsec/advisory-db.git")]
-    pub(crate) db: String,
-
-    /// The registry index: a directory in the git-index layout (loaded whole at start), a sparse index
-    /// URL (`sparse+https://...`, read lazily per crate), or `none`.
-    #[arg(long, value_name = "PATH_OR_URL", default_value = "sparse+https://index.crates.io/")]
-    pub(crate) index: String,
-
-    /// The address to listen on.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
-    pub(crate) listen: std::net::SocketAddr,
-
-    /// How often to re-sync the advisory database (e.g. 30s, 10m, 1h; 0 never).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
-    pub(crate) sync_interval: std::time::Duration,
-
-    /// The public URL of the site, used in feeds [default: http://LISTEN].
-    #[arg(long, value_name = "URL")]
-    pub(crate) base_url: Option<String>,
-
-    /// Where git clones are kept [default: $CRATEWATCH_CACHE_DIR, then $XDG_CACHE_HOME/cratewatch, then
-    /// ~/.cache/cratewatch].
-    #[arg(long, value_name = "DIR")]
-    pub(crate) cache_dir: Option<PathBuf>,
-
-    /// Log format on standard error.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
-    pub(crate) log_format: LogFormat,
-
-    /// Log filter (e.g. info, debug, cratewatch_server=debug) [default: $RUST_LOG, then info].
-    #[arg(long, value_name = "FILTER")]
-    pub(crate) log: Option<String>,
-}
-
-/// How logs are written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line.
-    Json,
-}
-
-/// `30s`, `10m`, `2h`, `1d` or a number of seconds; `0` disables.
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration (try 30s, 10m, 1h)"))?;
-    let seconds = match unit {
-        "" | "s" => number,
-        "m" => number * 60,
-        "h" => number * 3600,
-        "d" => number * 86_400,
-        _ => return Err(format!("unknown unit `{unit}` in `{text}` (use s, m, h or d)")),
-    };
-    Ok(std::time::Duration::from_secs(seconds))
+pub(crate) struct ForwardArgs {
+    /// Options of the subcommand (see `cratewatch serve --help`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "OPTIONS")]
+    pub(crate) args: Vec<std::ffi::OsString>,
 }
 
 /// Where the advisory database is.

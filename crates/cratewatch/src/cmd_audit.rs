@@ -11,7 +11,7 @@ use cratewatch_db::{CacheStatus, CompiledDb};
 use cratewatch_index::IndexDir;
 
 use crate::cli::{AuditArgs, DenyArg, Format};
-use crate::output::{note, print, use_color};
+use crate::output::{Stdout, note, use_color};
 use crate::paths;
 use crate::render::{self, Context as RenderContext};
 
@@ -50,28 +50,22 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     // fresh (or was rebuilt and the work redone). A cache found damaged during the lookup removes itself;
     // one more try then rebuilds it.
     timings.mark("read configuration and lockfile");
-    let lockfile: OnceLock<Result<Lockfile, String>> = OnceLock::new();
+    let parsed: OnceLock<Result<Lockfile, String>> = OnceLock::new();
     let published = index.as_ref().map(IndexVersions);
     let color = format == Format::Human && use_color(args.color);
     let mut attempt = 0;
     let (db, outcome) = loop {
         let (db, outcome) = CompiledDb::open_with(&db_path, &cache_dir, |db| {
-            let parsed = lockfile.get_or_init(|| Lockfile::parse(&lock_text).map_err(|e| e.to_string()));
-            let Ok(lockfile) = parsed else { return Ok(None) };
+            let Ok(lockfile) = parsed.get_or_init(|| Lockfile::parse(&lock_text).map_err(|e| e.to_string())) else {
+                return Ok(None);
+            };
+            timings.mark("open the compiled database, parse the lockfile");
             let advisories = lookup(db, lockfile)?;
-            timings.mark("parse lockfile, look up advisories");
+            timings.mark("look up advisories");
             let published = published.as_ref().map(|p| p as &dyn PublishedVersions);
             let report = audit(lockfile, &advisories, &settings, published);
-            let fails = report.fails(&deny);
             timings.mark("audit");
-            let context = RenderContext { lockfile, lockfile_path: &args.file, db, report: &report, fails, color };
-            let text = match format {
-                Format::Human => render::human(&context),
-                Format::Json => render::json(&context),
-                Format::Sarif => render::sarif(&context),
-            };
-            timings.mark("render");
-            Ok(Some(Outcome { text, fails, summary: render::summary(&report) }))
+            Ok(Some(report))
         })
         .with_context(|| format!("cannot open advisory database {}", db_path.display()))?;
         match outcome {
@@ -80,26 +74,31 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         }
     };
     timings.mark("freshness confirmed");
-    let Some(Outcome { text, fails, summary }) = outcome? else {
-        let error = lockfile.into_inner().and_then(Result::err).unwrap_or_default();
+    let (Some(report), Some(Ok(lockfile))) = (outcome?, parsed.get()) else {
+        let error = parsed.into_inner().and_then(Result::err).unwrap_or_default();
         bail!("{}: {error}", args.file.display());
     };
     if !args.quiet {
         status_notes(&db, config_path.as_deref(), &config);
     }
-    print(&text)?;
-    timings.mark("write");
-    if !args.quiet && format != Format::Human {
-        note(&summary);
+    // The cache is known to be fresh: the report is rendered straight to standard output.
+    let fails = report.fails(&deny);
+    let context = RenderContext { lockfile, lockfile_path: &args.file, db: &db, report: &report, fails, color };
+    let mut out = Stdout::new();
+    match format {
+        Format::Human => render::human(&context, &mut out),
+        Format::Json => render::json(&context, &mut out),
+        Format::Sarif => render::sarif(&context, &mut out),
     }
+    out.finish()?;
+    timings.mark("render and write");
+    if !args.quiet && format != Format::Human {
+        note(&render::summary(&report));
+    }
+    // The process ends now: freeing the lockfile, the report and the database piece by piece (thousands
+    // of allocations, and large blocks given back to the kernel one at a time) would only delay the exit.
+    std::mem::forget((db, report, parsed, lock_text));
     Ok(if fails { ExitCode::from(1) } else { ExitCode::SUCCESS })
-}
-
-/// What an audit run produces before it is written out.
-struct Outcome {
-    text: String,
-    fails: bool,
-    summary: String,
 }
 
 /// The advisories that affect the locked versions of the lockfile's registry packages, decoded from the

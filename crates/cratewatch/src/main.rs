@@ -7,7 +7,7 @@ mod cli;
 mod cmd_audit;
 mod cmd_db;
 mod cmd_osv;
-mod cmd_serve;
+mod cmd_service;
 mod output;
 mod paths;
 mod render;
@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Audit(args) => cmd_audit::run(args),
-        cli::Command::Serve(args) => cmd_serve::run(args),
+        cli::Command::Serve(forward) => cmd_service::forward("serve", forward.args),
         cli::Command::Osv { command: cli::OsvCommand::Export(args) } => cmd_osv::export(args),
         cli::Command::Db { command: cli::DbCommand::Check(args) } => cmd_db::check(args),
     };

@@ -44,21 +44,9 @@ pub(crate) fn advisory_db(explicit: Option<&Path>, from_config: Option<&str>) ->
     }
 }
 
-/// Where compiled databases are kept.
+/// Where compiled databases are kept: `--cache-dir`, then cratewatch's default.
 pub(crate) fn cache_dir(explicit: Option<&Path>) -> PathBuf {
-    if let Some(path) = explicit {
-        return path.to_owned();
-    }
-    if let Some(path) = std::env::var_os("CRATEWATCH_CACHE_DIR").filter(|p| !p.is_empty()) {
-        return PathBuf::from(path);
-    }
-    if let Some(path) = std::env::var_os("XDG_CACHE_HOME").filter(|p| !p.is_empty()) {
-        return PathBuf::from(path).join("cratewatch");
-    }
-    match home() {
-        Some(home) => home.join(".cache/cratewatch"),
-        None => std::env::temp_dir().join("cratewatch-cache"),
-    }
+    explicit.map_or_else(cratewatch_db::default_cache_dir, Path::to_owned)
 }
 
 /// Today's date (UTC), from the system clock.

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use cratewatch_audit::{Finding, IgnoreOutcome};
 
 use super::{Context, summary};
+use crate::output::Stdout;
 
 const RED: &str = "\x1b[1;31m";
 const YELLOW: &str = "\x1b[1;33m";
@@ -12,11 +13,11 @@ const BOLD: &str = "\x1b[1m";
 const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
 
-pub(crate) fn human(cx: &Context<'_>) -> String {
+pub(crate) fn human(cx: &Context<'_>, out: &mut Stdout) {
     let paint = |style: &str, text: &str| if cx.color { format!("{style}{text}{RESET}") } else { text.to_owned() };
-    let mut out = String::new();
     for finding in cx.report.vulnerabilities.iter().chain(&cx.report.warnings) {
-        block(cx, &mut out, finding, &paint);
+        block(cx, out, finding, &paint);
+        out.spill();
     }
     let report = cx.report;
     for (rule, outcome) in report.settings.ignore.iter().zip(&report.ignore_outcomes) {
@@ -58,7 +59,6 @@ pub(crate) fn human(cx: &Context<'_>) -> String {
         (true, false) => paint(BOLD, "ok"),
     };
     let _ = writeln!(out, "{verdict}: {} (advisory database: {} advisories)", summary(report), cx.db.advisory_count());
-    out
 }
 
 fn block(cx: &Context<'_>, out: &mut String, finding: &Finding, paint: &dyn Fn(&str, &str) -> String) {

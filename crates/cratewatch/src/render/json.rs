@@ -12,11 +12,12 @@ use cratewatch_advisory::semver::VersionReq;
 use cratewatch_audit::{Finding, IgnoreOutcome, Package, WarningKind};
 
 use super::{Context, push_version};
+use crate::output::Stdout;
 
-pub(crate) fn json(cx: &Context<'_>) -> String {
+pub(crate) fn json(cx: &Context<'_>, out: &mut Stdout) {
     let report = cx.report;
     let settings = &report.settings;
-    let mut w = Writer::with_capacity(64 * 1024);
+    let mut w = Writer { out, first: true };
     w.open('{');
 
     w.key("database");
@@ -116,10 +117,10 @@ pub(crate) fn json(cx: &Context<'_>) -> String {
     w.close(']');
 
     w.close('}');
-    w.finish()
+    w.finish();
 }
 
-fn finding(w: &mut Writer, cx: &Context<'_>, f: &Finding) {
+fn finding(w: &mut Writer<'_>, cx: &Context<'_>, f: &Finding) {
     let advisory = f.advisory.as_deref();
     w.open('{');
     if let Some(kind) = f.warning {
@@ -172,7 +173,7 @@ fn finding(w: &mut Writer, cx: &Context<'_>, f: &Finding) {
         w.out.push('"');
         w.escaped(&p.name);
         w.out.push(' ');
-        push_version(&mut w.out, &p.version);
+        push_version(w.out, &p.version);
         w.out.push('"');
     }
     w.close(']');
@@ -189,10 +190,11 @@ fn finding(w: &mut Writer, cx: &Context<'_>, f: &Finding) {
         None => w.null(),
     }
     w.close('}');
+    w.out.spill();
 }
 
 /// An advisory with cargo-audit's keys, plus `kind` and the CVSS score and severity.
-fn advisory_object(w: &mut Writer, a: &Advisory) {
+fn advisory_object(w: &mut Writer<'_>, a: &Advisory) {
     w.open('{');
     w.key("id");
     w.str(a.id.as_str());
@@ -242,7 +244,7 @@ fn advisory_object(w: &mut Writer, a: &Advisory) {
     w.close('}');
 }
 
-fn package(w: &mut Writer, cx: &Context<'_>, p: &Package) {
+fn package(w: &mut Writer<'_>, cx: &Context<'_>, p: &Package) {
     w.open('{');
     w.key("name");
     w.str(&p.name);
@@ -273,7 +275,7 @@ fn package(w: &mut Writer, cx: &Context<'_>, p: &Package) {
     w.close('}');
 }
 
-fn reqs(w: &mut Writer, list: &[VersionReq]) {
+fn reqs(w: &mut Writer<'_>, list: &[VersionReq]) {
     w.open('[');
     for req in list {
         w.str(&req.to_string());
@@ -281,22 +283,17 @@ fn reqs(w: &mut Writer, list: &[VersionReq]) {
     w.close(']');
 }
 
-/// Compact JSON into a string. Commas are placed by remembering whether the current object or array
+/// Compact JSON, written out in pieces (see [`Stdout`]). Commas are placed by remembering whether the current object or array
 /// already has an element; `key` counts as the start of an element so that its value adds no comma.
-struct Writer {
-    out: String,
+struct Writer<'o> {
+    out: &'o mut Stdout,
     /// Whether the next element is the first of its object or array.
     first: bool,
 }
 
-impl Writer {
-    fn with_capacity(capacity: usize) -> Writer {
-        Writer { out: String::with_capacity(capacity), first: true }
-    }
-
-    fn finish(mut self) -> String {
+impl Writer<'_> {
+    fn finish(self) {
         self.out.push('\n');
-        self.out
     }
 
     fn comma(&mut self) {
@@ -336,7 +333,7 @@ impl Writer {
 
     fn uint(&mut self, value: u64) {
         self.comma();
-        super::push_number(&mut self.out, value);
+        super::push_number(self.out, value);
     }
 
     /// A float as serde_json writes one: the shortest form that reads back, with `.0` on whole numbers.
@@ -344,7 +341,7 @@ impl Writer {
         self.comma();
         if value.is_finite() {
             let start = self.out.len();
-            std::fmt::Write::write_fmt(&mut self.out, format_args!("{value}")).expect("writing to a String");
+            std::fmt::Write::write_fmt(&mut **self.out, format_args!("{value}")).expect("writing to a String");
             if !self.out[start..].contains(['.', 'e']) {
                 self.out.push_str(".0");
             }
@@ -378,7 +375,7 @@ impl Writer {
     fn version(&mut self, version: &cratewatch_advisory::semver::Version) {
         self.comma();
         self.out.push('"');
-        push_version(&mut self.out, version);
+        push_version(self.out, version);
         self.out.push('"');
     }
 
@@ -463,17 +460,19 @@ mod tests {
             "long text without anything special in it at all, more than eight bytes",
         ];
         for sample in samples {
-            let mut w = Writer::with_capacity(0);
+            let mut out = Stdout::new();
+            let mut w = Writer { out: &mut out, first: true };
             w.str(sample);
-            assert_eq!(w.out, serde_json::to_string(sample).unwrap(), "{sample:?}");
+            assert_eq!(w.out.as_str(), serde_json::to_string(sample).unwrap(), "{sample:?}");
         }
         // Every single byte value below 0x80, at every offset within a word.
         for b in 0u8..0x80 {
             for offset in 0..9 {
                 let text = format!("{}{}{}", "x".repeat(offset), char::from(b), "y".repeat(9));
-                let mut w = Writer::with_capacity(0);
+                let mut out = Stdout::new();
+                let mut w = Writer { out: &mut out, first: true };
                 w.str(&text);
-                assert_eq!(w.out, serde_json::to_string(&text).unwrap(), "byte {b:#x} at {offset}");
+                assert_eq!(w.out.as_str(), serde_json::to_string(&text).unwrap(), "byte {b:#x} at {offset}");
             }
         }
     }
@@ -481,15 +480,17 @@ mod tests {
     #[test]
     fn floats_like_serde_json() {
         for value in [0.0, 1.0, 5.3, 7.5, 9.8, 10.0, 4.25, 0.1] {
-            let mut w = Writer::with_capacity(0);
+            let mut out = Stdout::new();
+            let mut w = Writer { out: &mut out, first: true };
             w.float(value);
-            assert_eq!(w.out, serde_json::to_string(&value).unwrap());
+            assert_eq!(w.out.as_str(), serde_json::to_string(&value).unwrap());
         }
     }
 
     #[test]
     fn commas_between_elements_only() {
-        let mut w = Writer::with_capacity(0);
+        let mut out = Stdout::new();
+        let mut w = Writer { out: &mut out, first: true };
         w.open('{');
         w.key("a");
         w.open('[');
@@ -501,6 +502,6 @@ mod tests {
         w.key("b");
         w.bool(true);
         w.close('}');
-        assert_eq!(w.out, r#"{"a":[1,null,{}],"b":true}"#);
+        assert_eq!(w.out.as_str(), r#"{"a":[1,null,{}],"b":true}"#);
     }
 }

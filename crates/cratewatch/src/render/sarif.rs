@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::Context;
+use crate::output::Stdout;
 
-pub(crate) fn sarif(cx: &Context<'_>) -> String {
+pub(crate) fn sarif(cx: &Context<'_>, out: &mut Stdout) {
     let report = cx.report;
     let uri = cx.lockfile_path.to_string_lossy().replace('\\', "/");
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
@@ -81,7 +82,6 @@ pub(crate) fn sarif(cx: &Context<'_>) -> String {
             "results": results,
         }],
     });
-    let mut text = serde_json::to_string_pretty(&value).expect("JSON values serialize");
-    text.push('\n');
-    text
+    out.push_str(&serde_json::to_string_pretty(&value).expect("JSON values serialize"));
+    out.push('\n');
 }

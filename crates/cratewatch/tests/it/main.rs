@@ -4,6 +4,7 @@
 mod audit;
 mod db_check;
 mod osv;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,4 +1,4 @@
-//! `cratewatch serve`: picks the database and index sources from the arguments, sets up logging and
+//! `cratewatch serve` (run as `cratewatch-service serve`): picks the database and index sources from the arguments, sets up logging and
 //! runs the server until Ctrl-C or SIGTERM.
 
 use std::path::Path;
@@ -11,11 +11,10 @@ use cratewatch_index::{CrateSource, IndexSnapshot, SparseIndex, SparseOptions};
 use cratewatch_server::{DbSource, NoIndex, ServeConfig, Settings};
 
 use crate::cli::{LogFormat, ServeArgs};
-use crate::paths;
 
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging(args.log_format, args.log.as_deref())?;
-    let db = db_source(&args.db, &paths::cache_dir(args.cache_dir.as_deref()))?;
+    let db = db_source(&args.db, &args.cache_dir.clone().unwrap_or_else(cratewatch_db::default_cache_dir))?;
     let index = index_source(&args.index)?;
     let settings = Settings {
         base_url: args

@@ -1,0 +1,64 @@
+//! `cratewatch serve`, run as a process: it hands over to `cratewatch-service`, which serves over
+//! loopback and stops cleanly on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+use cratewatch_testdata::advisory_db;
+
+use super::cratewatch;
+
+#[test]
+fn serve_help_comes_from_the_service() {
+    let run = cratewatch(&["serve", "--help"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("Usage: cratewatch serve [OPTIONS]"), "{}", run.stdout);
+    assert!(run.stdout.contains("--sync-interval"), "{}", run.stdout);
+}
+
+#[test]
+fn serve_rejects_bad_arguments_with_exit_2() {
+    let run = cratewatch(&["serve", "--listen", "not-an-address"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("invalid value 'not-an-address' for '--listen"), "{}", run.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_answers_over_http_and_stops_on_sigterm() {
+    let db = advisory_db();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cratewatch"))
+        .args(["serve", "--index", "none", "--listen", "127.0.0.1:0", "--sync-interval", "0", "--log", "warn"])
+        .arg("--db")
+        .arg(&db)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start cratewatch serve");
+    // The service announces its address once it accepts connections.
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    let address = loop {
+        line.clear();
+        if stderr.read_line(&mut line).expect("read stderr") == 0 {
+            panic!("cratewatch serve exited before serving: {:?}", child.wait());
+        }
+        if let Some(rest) = line.split("serving on http://").nth(1) {
+            break rest.split('/').next().expect("an address").to_owned();
+        }
+    };
+
+    let mut stream = TcpStream::connect(&address).expect("connect");
+    write!(stream, "GET /api/v1/crates/smallvec/security HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n")
+        .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read response");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("RUSTSEC-2021-0003"), "smallvec's advisory is served: {response}");
+
+    // `cratewatch serve` replaced itself with the service: the signal reaches the server itself.
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("run kill");
+    assert!(status.success());
+    let exit = child.wait().expect("wait for the server");
+    assert_eq!(exit.code(), Some(0), "a clean shutdown on SIGTERM");
+}
