@@ -155,7 +155,7 @@ fn finding(w: &mut Writer<'_>, cx: &Context<'_>, f: &Finding) {
             w.key("functions");
             w.open('{');
             for (path, list) in &affected.functions {
-                w.key(path);
+                w.escaped_key(path);
                 reqs(w, list);
             }
             w.close('}');
@@ -278,7 +278,14 @@ fn package(w: &mut Writer<'_>, cx: &Context<'_>, p: &Package) {
 fn reqs(w: &mut Writer<'_>, list: &[VersionReq]) {
     w.open('[');
     for req in list {
-        w.str(&req.to_string());
+        // Requirements print as operators, digits, dots, letters, `-`, `+`, `*`, commas and spaces:
+        // nothing JSON escapes, so they go straight into the output.
+        w.comma();
+        w.out.push('"');
+        let start = w.out.len();
+        std::fmt::Write::write_fmt(&mut **w.out, format_args!("{req}")).expect("writing to a String");
+        debug_assert!(special_bytes_in(&w.out[start..]).is_none(), "requirement {req} needs escaping");
+        w.out.push('"');
     }
     w.close(']');
 }
@@ -313,10 +320,21 @@ impl Writer<'_> {
         self.first = false;
     }
 
-    fn key(&mut self, key: &str) {
+    /// A key taken from the data.
+    fn escaped_key(&mut self, key: &str) {
         self.comma();
         self.out.push('"');
         self.escaped(key);
+        self.out.push_str("\":");
+        self.first = true;
+    }
+
+    /// A key: one of this module's literals, which never need escaping.
+    fn key(&mut self, key: &'static str) {
+        debug_assert!(special_bytes_in(key).is_none(), "key {key:?} needs escaping");
+        self.comma();
+        self.out.push('"');
+        self.out.push_str(key);
         self.out.push_str("\":");
         self.first = true;
     }
@@ -427,6 +445,11 @@ impl Writer<'_> {
         }
         self.out.push_str(&value[start..]);
     }
+}
+
+/// The position of the first byte of `text` that JSON escapes, if any (for checks).
+fn special_bytes_in(text: &str) -> Option<usize> {
+    text.bytes().position(|b| b == b'"' || b == b'\\' || b < 0x20)
 }
 
 /// The high bit of each byte of `word` (little-endian) that is `"`, `\` or a control character below
