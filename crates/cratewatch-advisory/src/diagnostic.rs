@@ -100,6 +100,9 @@ codes! {
     DuplicateId => "duplicate-id": "Two files carry the same advisory id; the second is skipped.",
     UnreadableFile => "unreadable-file": "The file cannot be read or is not UTF-8.",
     UnexpectedFile => "unexpected-file": "A file in an advisory directory that is not an advisory.",
+    InvalidOsvRecord => "invalid-osv-record": "An OSV JSON record that cannot be imported (skipped).",
+    AliasConflict => "alias-conflict": "Records of different sources share an id or alias but name different crates; both are kept.",
+    VersionsConflict => "versions-conflict": "Records merged as one vulnerability disagree on the affected versions; the first source's are kept.",
 }
 
 impl fmt::Display for Code {

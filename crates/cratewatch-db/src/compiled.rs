@@ -21,7 +21,8 @@ use cratewatch_advisory::{Advisory, Code, Diagnostic, DiagnosticSeverity};
 use crate::beside::run_beside;
 use crate::codec::{Corrupt, Reader, Writer};
 use crate::fingerprint::{EncodedFingerprint, now_ns};
-use crate::load::{FileDiagnostic, parse_files, walk};
+use crate::load::FileDiagnostic;
+use crate::sources::load_merged;
 use crate::{Database, Error, fnv1a};
 
 const MAGIC: &[u8; 4] = b"CWDB";
@@ -195,14 +196,28 @@ impl CompiledDb {
         cache_dir: &Path,
         work: impl Fn(&CompiledDb) -> R + Sync,
     ) -> Result<(CompiledDb, R), Error> {
+        Self::open_all_with(&[root.to_owned()], cache_dir, work)
+    }
+
+    /// Like [`CompiledDb::open_with`], for several sources merged into one view (see
+    /// [`Database::load_all`]). The cache belongs to this list of sources, in this order.
+    pub fn open_all_with<R: Send>(
+        roots: &[PathBuf],
+        cache_dir: &Path,
+        work: impl Fn(&CompiledDb) -> R + Sync,
+    ) -> Result<(CompiledDb, R), Error> {
         let started = Instant::now();
-        let root = fs::canonicalize(root).map_err(|source| Error::Open { path: root.to_owned(), source })?;
-        let cache_path = cache_dir.join(format!("db-{:016x}.cwdb", fnv1a(root.to_string_lossy().as_bytes())));
-        let reason = match read_cache(&cache_path, &root) {
+        let roots: Vec<PathBuf> = roots
+            .iter()
+            .map(|r| fs::canonicalize(r).map_err(|source| Error::Open { path: r.clone(), source }))
+            .collect::<Result<_, _>>()?;
+        let key = roots.iter().map(|r| r.to_string_lossy()).collect::<Vec<_>>().join("\n");
+        let cache_path = cache_dir.join(format!("db-{:016x}.cwdb", fnv1a(key.as_bytes())));
+        let reason = match read_cache(&cache_path, &key) {
             Err(reason) => reason,
             Ok((image, header)) => {
                 let db = CompiledDb {
-                    root: root.clone(),
+                    root: roots[0].clone(),
                     cache_path: cache_path.clone(),
                     image,
                     header,
@@ -210,7 +225,7 @@ impl CompiledDb {
                     elapsed: Duration::ZERO,
                 };
                 // Verify on another CPU while `work` runs here; this thread joins the check when done.
-                let verification = db.header.fingerprint(&db.image).verification(&root, db.header.built_ns);
+                let verification = db.header.fingerprint(&db.image).verification(&roots, db.header.built_ns);
                 let (result, helped) = run_beside(
                     || verification.help(),
                     || {
@@ -227,13 +242,13 @@ impl CompiledDb {
                 "the advisory database changed".to_owned()
             }
         };
-        let mut db = build(&root, &cache_path, reason)?;
+        let mut db = build(&roots, &key, &cache_path, reason)?;
         db.elapsed = started.elapsed();
         let result = work(&db);
         Ok((db, result))
     }
 
-    /// The canonical path of the advisory tree.
+    /// The canonical path of the advisory tree (the first one, when there are several).
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -302,7 +317,7 @@ impl CompiledDb {
     }
 }
 
-fn read_cache(path: &Path, root: &Path) -> Result<(Image, Header), String> {
+fn read_cache(path: &Path, key: &str) -> Result<(Image, Header), String> {
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err("no compiled database yet".into()),
@@ -314,7 +329,7 @@ fn read_cache(path: &Path, root: &Path) -> Result<(Image, Header), String> {
         ImageError::Truncated => "the compiled database is truncated".to_owned(),
         ImageError::Damaged => "the compiled database is damaged".to_owned(),
     })?;
-    if header.root != root.to_string_lossy() {
+    if header.root != key {
         return Err("the compiled database belongs to another tree".into());
     }
     Ok((image, header))
@@ -345,12 +360,11 @@ fn decode_image(image: &[u8]) -> Result<Header, ImageError> {
 
 /// Compiles the tree and writes the cache file (atomically, through a temporary file and a rename).
 /// The file is not fsynced: a cache torn by a crash fails its length and decoding checks and is rebuilt.
-fn build(root: &Path, cache_path: &Path, reason: String) -> Result<CompiledDb, Error> {
+fn build(roots: &[PathBuf], key: &str, cache_path: &Path, reason: String) -> Result<CompiledDb, Error> {
     let built_ns = now_ns();
-    let walk = walk(root)?;
-    let (advisories, mut diagnostics) = parse_files(root, &walk.files);
-    diagnostics.extend(walk.diagnostics);
-    let db = Database::from_parts(root.to_owned(), advisories, diagnostics);
+    let merged = load_merged(roots)?;
+    let fingerprint = merged.fingerprint;
+    let db = Database::from_merged(roots[0].clone(), merged.advisories, merged.diagnostics);
 
     let mut names: Vec<&str> = db.advisories().iter().map(|a| a.package.as_str()).collect();
     names.sort_unstable();
@@ -369,7 +383,7 @@ fn build(root: &Path, cache_path: &Path, reason: String) -> Result<CompiledDb, E
 
     let mut header = Writer::default();
     header.str(env!("CARGO_PKG_VERSION"));
-    header.str(&root.to_string_lossy());
+    header.str(key);
     header.i128(built_ns);
     header.u32(db.advisories().len() as u32);
     header.u32(db.diagnostics().len() as u32);
@@ -391,7 +405,7 @@ fn build(root: &Path, cache_path: &Path, reason: String) -> Result<CompiledDb, E
     }
     header.u32(name_blob.len() as u32);
     header.buf.extend_from_slice(&name_blob);
-    walk.fingerprint.encode(&mut header.buf);
+    fingerprint.encode(&mut header.buf);
 
     let mut image = Vec::with_capacity(PREFIX as usize + header.buf.len() + records.buf.len());
     image.extend_from_slice(MAGIC);
@@ -404,9 +418,9 @@ fn build(root: &Path, cache_path: &Path, reason: String) -> Result<CompiledDb, E
         Ok(()) => CacheStatus::Rebuilt { reason },
         Err(e) => CacheStatus::Unsaved { reason: format!("cannot write {}: {e}", cache_path.display()) },
     };
-    let header = decode_image(&image).map_err(|_| Error::CorruptCache { path: root.to_owned() })?;
+    let header = decode_image(&image).map_err(|_| Error::CorruptCache { path: roots[0].clone() })?;
     Ok(CompiledDb {
-        root: root.to_owned(),
+        root: roots[0].clone(),
         cache_path: cache_path.to_owned(),
         image: Image::Built(image),
         header,

@@ -124,6 +124,35 @@ impl Tree {
     }
 }
 
+/// The trees of several sources, for fingerprints that span them: a path `/i/rest` is `rest` in tree
+/// `i`, any other path is in tree 0. A tree that cannot be opened stamps every path as absent.
+pub(crate) struct Trees(Vec<Option<Tree>>);
+
+impl Trees {
+    pub(crate) fn open(roots: &[std::path::PathBuf]) -> Trees {
+        Trees(roots.iter().map(|root| Tree::open(root).ok()).collect())
+    }
+
+    pub(crate) fn stamp_c(&self, rel: &CStr) -> Stamp {
+        let bytes = rel.to_bytes_with_nul();
+        let (index, rest) = match bytes.strip_prefix(b"/") {
+            Some(after) => {
+                let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
+                let index = std::str::from_utf8(&after[..digits]).ok().and_then(|d| d.parse::<usize>().ok());
+                match (index, after.get(digits)) {
+                    (Some(index), Some(b'/')) => (index, &after[digits + 1..]),
+                    _ => return Stamp::absent(),
+                }
+            }
+            None => (0, bytes),
+        };
+        match (self.0.get(index), CStr::from_bytes_with_nul(rest)) {
+            (Some(Some(tree)), Ok(rest)) => tree.stamp_c(rest),
+            _ => Stamp::absent(),
+        }
+    }
+}
+
 pub(crate) fn now_ns() -> i128 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i128)
 }
@@ -191,12 +220,12 @@ impl<'a> EncodedFingerprint<'a> {
         Some((path, stamp))
     }
 
-    /// A freshness check of the tree under `root` against this fingerprint, to be shared by threads.
-    pub(crate) fn verification(self, root: &Path, built_ns: i128) -> Verification<'a> {
+    /// A freshness check of the trees under `roots` against this fingerprint, to be shared by threads.
+    pub(crate) fn verification(self, roots: &[std::path::PathBuf], built_ns: i128) -> Verification<'a> {
         Verification {
             fingerprint: self,
             built_ns,
-            tree: Tree::open(root).ok(),
+            trees: Trees::open(roots),
             next: AtomicUsize::new(0),
             stale: AtomicBool::new(false),
         }
@@ -208,7 +237,7 @@ impl<'a> EncodedFingerprint<'a> {
 pub(crate) struct Verification<'a> {
     fingerprint: EncodedFingerprint<'a>,
     built_ns: i128,
-    tree: Option<Tree>,
+    trees: Trees,
     next: AtomicUsize,
     stale: AtomicBool,
 }
@@ -219,10 +248,7 @@ impl Verification<'_> {
     /// Checks chunks of entries until none is left or a difference is found. An entry that changed
     /// within the racy window before the cache was built is a difference too.
     pub(crate) fn help(&self) {
-        let Some(tree) = &self.tree else {
-            self.stale.store(true, Ordering::Relaxed);
-            return;
-        };
+        let tree = &self.trees;
         let total = self.fingerprint.len();
         let trusted_before = self.built_ns - RACY_WINDOW_NS;
         while !self.stale.load(Ordering::Relaxed) {

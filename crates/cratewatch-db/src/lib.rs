@@ -6,12 +6,14 @@ mod compiled;
 mod fingerprint;
 mod git;
 mod load;
+mod sources;
 
 use std::path::PathBuf;
 
 pub use crate::compiled::{CacheStatus, CompiledDb};
 pub use crate::git::{Commit, FileDates, GitError, GitMirror, SyncReport, Timestamp, file_dates, head};
 pub use crate::load::{Database, FileDiagnostic};
+pub use crate::sources::{Origin, SourceKind};
 
 /// Why an advisory database could not be opened at all.
 #[derive(Debug, thiserror::Error)]
@@ -31,8 +33,8 @@ pub enum Error {
         /// The path given.
         path: PathBuf,
     },
-    /// Neither `crates/` nor `rust/` exists under the path.
-    #[error("{path} is not a RustSec advisory database (no crates/ or rust/ directory)")]
+    /// Neither `crates/` nor `rust/` exists under the path, and it holds no OSV `.json` record.
+    #[error("{path} is not an advisory database (no crates/ or rust/ directory, and no OSV .json record)")]
     NotADatabase {
         /// The path given.
         path: PathBuf,

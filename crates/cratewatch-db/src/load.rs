@@ -8,6 +8,7 @@ use cratewatch_advisory::{Advisory, Code, Collection, Diagnostic, DiagnosticSeve
 
 use crate::Error;
 use crate::fingerprint::{Fingerprint, Stamp, Tree};
+use crate::sources::{Origin, load_merged};
 
 /// A diagnostic about one file of the database.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub struct FileDiagnostic {
 pub struct Database {
     root: PathBuf,
     advisories: Vec<Advisory>,
+    /// Where each advisory came from, index for index.
+    origins: Vec<Origin>,
     diagnostics: Vec<FileDiagnostic>,
     by_package: HashMap<String, Vec<usize>>,
 }
@@ -213,19 +216,31 @@ impl Database {
     /// Loads every advisory under `root`. Fails only when `root` is not a readable advisory database;
     /// problems in single files are reported by [`Database::diagnostics`].
     pub fn load(root: &Path) -> Result<Database, Error> {
-        let walk = walk(root)?;
-        let (advisories, mut diagnostics) = parse_files(root, &walk.files);
-        diagnostics.extend(walk.diagnostics);
-        Ok(Database::from_parts(root.to_owned(), advisories, diagnostics))
+        Database::load_all(&[root.to_owned()])
     }
 
-    pub(crate) fn from_parts(root: PathBuf, advisories: Vec<Advisory>, mut diagnostics: Vec<FileDiagnostic>) -> Self {
+    /// Loads several sources (RustSec-format trees and directories of OSV JSON records, see
+    /// [`SourceKind`](crate::SourceKind)) and merges them into one view: records of different sources
+    /// that alias each other become one advisory. With more than one source, diagnostic paths start
+    /// with the source's root.
+    pub fn load_all(roots: &[PathBuf]) -> Result<Database, Error> {
+        let merged = load_merged(roots)?;
+        let root = roots.first().cloned().unwrap_or_default();
+        Ok(Database::from_merged(root, merged.advisories, merged.diagnostics))
+    }
+
+    pub(crate) fn from_merged(
+        root: PathBuf,
+        merged: Vec<(Advisory, Origin)>,
+        mut diagnostics: Vec<FileDiagnostic>,
+    ) -> Self {
         diagnostics.sort_by(|a, b| (&a.path, a.diagnostic.line).cmp(&(&b.path, b.diagnostic.line)));
+        let (advisories, origins): (Vec<Advisory>, Vec<Origin>) = merged.into_iter().unzip();
         let mut by_package: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, advisory) in advisories.iter().enumerate() {
             by_package.entry(advisory.package.clone()).or_default().push(i);
         }
-        Database { root, advisories, diagnostics, by_package }
+        Database { root, advisories, origins, diagnostics, by_package }
     }
 
     /// The directory the database was loaded from.
@@ -251,6 +266,16 @@ impl Database {
     /// The advisories and the diagnostics, for callers that index them their own way.
     pub fn into_parts(self) -> (Vec<Advisory>, Vec<FileDiagnostic>) {
         (self.advisories, self.diagnostics)
+    }
+
+    /// Where each advisory of [`Database::advisories`] came from, index for index.
+    pub fn origins(&self) -> &[Origin] {
+        &self.origins
+    }
+
+    /// The advisories with their origins, and the diagnostics.
+    pub fn into_parts_with_origins(self) -> (Vec<(Advisory, Origin)>, Vec<FileDiagnostic>) {
+        (self.advisories.into_iter().zip(self.origins).collect(), self.diagnostics)
     }
 
     /// How many error-level diagnostics were found (each one kept a file from loading).

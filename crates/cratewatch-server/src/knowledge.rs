@@ -25,6 +25,34 @@ pub struct Entry {
     pub modified: String,
 }
 
+impl Entry {
+    /// Precomputes what the pages and the OSV API need. `osv_json` is the record an advisory was
+    /// imported from, if it came from OSV JSON: it is served as it was read (compacted), with the
+    /// merged aliases; advisories from RustSec-format files are converted as `osv export` does.
+    fn new(advisory: Advisory, osv_json: Option<&str>, dates: Option<&FileDates>) -> Entry {
+        let description_html = markdown::render(&advisory.description);
+        let imported = osv_json.and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
+        let (osv, modified) = match imported {
+            Some(mut record) => {
+                record["aliases"] = serde_json::json!(advisory.aliases);
+                let modified =
+                    record["modified"].as_str().map_or_else(|| format!("{}T12:00:00Z", advisory.date), str::to_owned);
+                (Some(record.to_string()), modified)
+            }
+            None => {
+                let osv = (advisory.collection == Collection::Crates)
+                    .then(|| cratewatch_osv::to_osv_compact(&advisory, dates));
+                let modified = match dates {
+                    Some(d) => d.modified.to_string(),
+                    None => format!("{}T12:00:00Z", advisory.date),
+                };
+                (osv, modified)
+            }
+        };
+        Entry { advisory, description_html, osv, modified }
+    }
+}
+
 /// Where a snapshot came from, for `/healthz`, the footer and the logs.
 #[derive(Clone, Debug)]
 pub struct Provenance {
@@ -60,47 +88,45 @@ pub fn normalize(name: &str) -> String {
 impl Knowledge {
     /// Loads and indexes the database at `root`.
     pub fn load(root: &Path, provenance: Provenance) -> Result<Knowledge, cratewatch_db::Error> {
-        let (advisories, diagnostics) = Database::load(root)?.into_parts();
-        // OSV's `modified` comes from the git history when the tree is a clone; a plain tree, or a
+        Knowledge::load_all(&[root.to_owned()], provenance)
+    }
+
+    /// Loads the sources at `roots` (RustSec-format trees and directories of OSV records, first ones
+    /// first), merges them (see [`Database::load_all`]) and indexes the result.
+    pub fn load_all(roots: &[PathBuf], provenance: Provenance) -> Result<Knowledge, cratewatch_db::Error> {
+        let (merged, diagnostics) = Database::load_all(roots)?.into_parts_with_origins();
+        // OSV's `modified` comes from the git history when a tree is a clone; a plain tree, or a
         // history git cannot read, falls back to the publication date (as `osv export` does).
-        let dates = if root.join(".git").exists() {
-            cratewatch_db::file_dates(root).unwrap_or_default()
-        } else {
-            HashMap::new()
-        };
-        Ok(Knowledge::with_dates(advisories, diagnostics, provenance, &dates))
+        let dates: Vec<HashMap<PathBuf, FileDates>> = roots
+            .iter()
+            .map(|root| {
+                if root.join(".git").exists() {
+                    cratewatch_db::file_dates(root).unwrap_or_default()
+                } else {
+                    HashMap::new()
+                }
+            })
+            .collect();
+        let entries = merged
+            .into_iter()
+            .map(|(advisory, origin)| {
+                let dates = dates.get(origin.source).and_then(|d| d.get(Path::new(&origin.path)));
+                Entry::new(advisory, origin.osv_json.as_deref(), dates)
+            })
+            .collect();
+        Ok(Knowledge::index(entries, diagnostics, provenance))
     }
 
     /// Indexes `advisories` with no git dates.
     pub fn new(advisories: Vec<Advisory>, diagnostics: Vec<FileDiagnostic>, provenance: Provenance) -> Knowledge {
-        Knowledge::with_dates(advisories, diagnostics, provenance, &HashMap::new())
+        let entries = advisories.into_iter().map(|advisory| Entry::new(advisory, None, None)).collect();
+        Knowledge::index(entries, diagnostics, provenance)
     }
 
-    /// Indexes `advisories`; `dates` are the git dates of the advisory files by path relative to the root.
-    fn with_dates(
-        mut advisories: Vec<Advisory>,
-        diagnostics: Vec<FileDiagnostic>,
-        provenance: Provenance,
-        dates: &HashMap<PathBuf, FileDates>,
-    ) -> Knowledge {
-        advisories.sort_by(|a, b| (b.date, &b.id).cmp(&(a.date, &a.id)));
-        let entries: Vec<Arc<Entry>> = advisories
-            .into_iter()
-            .map(|advisory| {
-                let description_html = markdown::render(&advisory.description);
-                let file = PathBuf::from(advisory.collection.as_str())
-                    .join(&advisory.package)
-                    .join(format!("{}.md", advisory.id.as_str()));
-                let dates = dates.get(&file);
-                let osv = (advisory.collection == Collection::Crates)
-                    .then(|| cratewatch_osv::to_osv_compact(&advisory, dates));
-                let modified = match dates {
-                    Some(d) => d.modified.to_string(),
-                    None => format!("{}T12:00:00Z", advisory.date),
-                };
-                Arc::new(Entry { advisory, description_html, osv, modified })
-            })
-            .collect();
+    /// Sorts the entries newest first and builds the lookup tables.
+    fn index(mut entries: Vec<Entry>, diagnostics: Vec<FileDiagnostic>, provenance: Provenance) -> Knowledge {
+        entries.sort_by(|a, b| (b.advisory.date, &b.advisory.id).cmp(&(a.advisory.date, &a.advisory.id)));
+        let entries: Vec<Arc<Entry>> = entries.into_iter().map(Arc::new).collect();
         let mut knowledge = Knowledge {
             by_id: HashMap::with_capacity(entries.len()),
             by_alias: HashMap::new(),

@@ -18,5 +18,5 @@ mod source;
 pub use crate::app::{AppState, Settings, SyncStatus, router, service};
 pub use crate::knowledge::{Entry, Knowledge, Provenance, normalize};
 pub use crate::security::{CrateSecurity, VersionState};
-pub use crate::serve::{DbSource, ServeConfig, serve};
+pub use crate::serve::{DbSource, ServeConfig, load_sources, serve};
 pub use crate::source::NoIndex;

@@ -27,12 +27,16 @@ impl DbSource {
     /// blocking thread. For a git source whose fetch fails, the last synced checkout is loaded instead
     /// when there is one, and the error is returned beside it so that it can be reported.
     pub fn load(&self) -> Result<(Knowledge, Option<String>), String> {
+        load_sources(std::slice::from_ref(self))
+    }
+
+    /// The directory to read now and its commit, syncing a git source first; plus the sync error, when a
+    /// git source fell back to its last synced checkout.
+    fn checkout(&self) -> Result<(PathBuf, Option<String>, Option<String>), String> {
         match self {
             DbSource::Path(path) => {
                 let commit = cratewatch_db::head(path).ok().flatten().map(|c| c.id);
-                let provenance =
-                    Provenance { source: path.display().to_string(), commit, loaded_at: SystemTime::now() };
-                Ok((Knowledge::load(path, provenance).map_err(|e| e.to_string())?, None))
+                Ok((path.clone(), commit, None))
             }
             DbSource::Git(mirror) => {
                 let (report, warning) = match mirror.sync() {
@@ -42,13 +46,7 @@ impl DbSource {
                         None => return Err(e.to_string()),
                     },
                 };
-                let provenance = Provenance {
-                    source: mirror.url().to_owned(),
-                    commit: Some(report.commit.id.clone()),
-                    loaded_at: SystemTime::now(),
-                };
-                let knowledge = Knowledge::load(&report.work_tree, provenance).map_err(|e| e.to_string())?;
-                Ok((knowledge, warning))
+                Ok((report.work_tree, Some(report.commit.id.clone()), warning))
             }
         }
     }
@@ -62,12 +60,35 @@ impl DbSource {
     }
 }
 
+/// Reads several sources (the first one first) into one merged snapshot; see [`DbSource::load`].
+pub fn load_sources(sources: &[DbSource]) -> Result<(Knowledge, Option<String>), String> {
+    let mut roots = Vec::with_capacity(sources.len());
+    let mut commits = Vec::new();
+    let mut warnings = Vec::new();
+    for source in sources {
+        let (root, commit, warning) = source.checkout().map_err(|e| format!("{}: {e}", source.describe()))?;
+        roots.push(root);
+        commits.extend(commit);
+        warnings.extend(warning.map(|w| format!("{}: {w}", source.describe())));
+    }
+    let provenance = Provenance {
+        source: sources.iter().map(DbSource::describe).collect::<Vec<_>>().join(" + "),
+        commit: (!commits.is_empty()).then(|| commits.join("+")),
+        loaded_at: SystemTime::now(),
+    };
+    let knowledge = Knowledge::load_all(&roots, provenance).map_err(|e| e.to_string())?;
+    Ok((knowledge, (!warnings.is_empty()).then(|| warnings.join("; "))))
+}
+
 /// What `cratewatch serve` runs.
 pub struct ServeConfig {
     /// The address to listen on.
     pub listen: SocketAddr,
     /// The advisory database.
     pub db: DbSource,
+    /// Further advisory sources merged after `db` (a private RustSec-format repository, a directory of
+    /// OSV records).
+    pub extra_dbs: Vec<DbSource>,
     /// The registry index.
     pub index: Arc<dyn CrateSource>,
     /// How often to re-sync the database; `None` never.
@@ -83,11 +104,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
     on_ready: impl FnOnce(SocketAddr, Arc<AppState>),
 ) -> Result<(), String> {
-    let db = config.db.clone();
+    let sources: Vec<DbSource> = std::iter::once(config.db.clone()).chain(config.extra_dbs.iter().cloned()).collect();
     let started = std::time::Instant::now();
-    let (knowledge, warning) = tokio::task::spawn_blocking(move || db.load()).await.map_err(|e| e.to_string())??;
+    let load = sources.clone();
+    let (knowledge, warning) =
+        tokio::task::spawn_blocking(move || load_sources(&load)).await.map_err(|e| e.to_string())??;
     tracing::info!(
-        source = %config.db.describe(),
+        source = %knowledge.provenance().source,
         advisories = knowledge.entries().len(),
         diagnostics = knowledge.diagnostics().len(),
         millis = started.elapsed().as_millis() as u64,
@@ -110,7 +133,7 @@ pub async fn serve(
     let (stop_sync, mut sync_stopped) = tokio::sync::watch::channel(false);
     if let Some(interval) = config.sync_interval {
         let state = Arc::clone(&state);
-        let db = config.db.clone();
+        let db = sources.clone();
         tokio::spawn(async move {
             let mut ticker = tokio::time::interval(interval);
             ticker.tick().await;
@@ -140,9 +163,10 @@ pub async fn serve(
 
 /// One sync: load the database again and swap the snapshot if anything changed. A failure keeps the
 /// snapshot being served and is reported on `/healthz`, `/metrics` and in the log.
-pub(crate) async fn sync_once(state: &Arc<AppState>, db: &DbSource) {
-    let source = db.clone();
-    let loaded = tokio::task::spawn_blocking(move || source.load()).await.map_err(|e| e.to_string()).and_then(|r| r);
+pub(crate) async fn sync_once(state: &Arc<AppState>, db: &[DbSource]) {
+    let sources = db.to_vec();
+    let loaded =
+        tokio::task::spawn_blocking(move || load_sources(&sources)).await.map_err(|e| e.to_string()).and_then(|r| r);
     match loaded {
         Ok((_, Some(reason))) | Err(reason) => {
             tracing::error!(%reason, "advisory database sync failed; serving the previous snapshot");

@@ -823,6 +823,7 @@ impl Server {
         let config = ServeConfig {
             listen: "127.0.0.1:0".parse().expect("loopback address"),
             db: DbSource::Path(db.to_owned()),
+            extra_dbs: Vec::new(),
             index: Arc::new(index),
             sync_interval: None,
             settings: Settings::default(),

@@ -1,5 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+mod sources;
+
+pub use crate::sources::{ghsa_dir, ghsa_record, private_rustsec_tree};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

@@ -69,10 +69,12 @@ pub(crate) struct DbArgs {
     #[arg(
         long,
         value_name = "PATH",
-        help = "Advisory database directory (a clone of the RustSec advisory-db) [default: $CRATEWATCH_DB, then \
-                (for audit) the config file's [database] path, then ~/.cargo/advisory-db]"
+        help = "Advisory database directory: a clone of the RustSec advisory-db, another RustSec-format tree, \
+                or (for audit and db check) a directory of OSV JSON records; repeat to merge several, \
+                first ones first [default: $CRATEWATCH_DB, then (for audit) the config file's [database] \
+                path, then ~/.cargo/advisory-db]"
     )]
-    pub(crate) db: Option<PathBuf>,
+    pub(crate) db: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -25,7 +25,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
             AuditConfig::parse(&text).with_context(|| format!("invalid audit configuration {}", path.display()))?
         }
     };
-    let db_path = paths::advisory_db(args.db.db.as_deref(), config.database_path.as_deref())?;
+    let db_paths = paths::advisory_dbs(&args.db.db, config.database_path.as_deref())?;
     let cache_dir = paths::cache_dir(args.cache_dir.as_deref());
     let lock_text =
         std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
@@ -55,7 +55,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let color = format == Format::Human && use_color(args.color);
     let mut attempt = 0;
     let (db, outcome) = loop {
-        let (db, outcome) = CompiledDb::open_with(&db_path, &cache_dir, |db| {
+        let (db, outcome) = CompiledDb::open_all_with(&db_paths, &cache_dir, |db| {
             let Ok(lockfile) = parsed.get_or_init(|| Lockfile::parse(&lock_text).map_err(|e| e.to_string())) else {
                 return Ok(None);
             };
@@ -67,7 +67,10 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
             timings.mark("audit");
             Ok(Some(report))
         })
-        .with_context(|| format!("cannot open advisory database {}", db_path.display()))?;
+        .with_context(|| {
+            let shown: Vec<String> = db_paths.iter().map(|p| p.display().to_string()).collect();
+            format!("cannot open advisory database {}", shown.join(", "))
+        })?;
         match outcome {
             Err(cratewatch_db::Error::CorruptCache { .. }) if attempt == 0 => attempt += 1,
             _ => break (db, outcome),

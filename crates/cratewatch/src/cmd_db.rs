@@ -12,8 +12,9 @@ use crate::output::{note, print};
 use crate::paths;
 
 pub(crate) fn check(args: DbCheckArgs) -> anyhow::Result<ExitCode> {
-    let path = paths::advisory_db(args.db.db.as_deref(), None)?;
-    let db = Database::load(&path).with_context(|| format!("cannot check advisory database {}", path.display()))?;
+    let paths = paths::advisory_dbs(&args.db.db, None)?;
+    let shown = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+    let db = Database::load_all(&paths).with_context(|| format!("cannot check advisory database {shown}"))?;
     let diagnostics = db.diagnostics();
     let text = match args.format {
         CheckFormat::Human => {

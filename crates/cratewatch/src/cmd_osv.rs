@@ -1,5 +1,6 @@
 //! `cratewatch osv export`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -9,7 +10,10 @@ use crate::output::note;
 use crate::paths;
 
 pub(crate) fn export(args: OsvExportArgs) -> anyhow::Result<ExitCode> {
-    let db = paths::advisory_db(args.db.db.as_deref(), None)?;
+    if args.db.db.len() > 1 {
+        anyhow::bail!("osv export reads one RustSec database: give --db once");
+    }
+    let db = paths::advisory_db(args.db.db.first().map(PathBuf::as_path), None)?;
     let report = cratewatch_osv::export(&db, &args.out)
         .with_context(|| format!("cannot export {} as OSV to {}", db.display(), args.out.display()))?;
     let dates = if report.dates_from_git { "modified dates from git" } else { "not a git clone: modified = published" };

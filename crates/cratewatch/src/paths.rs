@@ -17,6 +17,15 @@ pub(crate) fn cargo_home() -> Option<PathBuf> {
         .or_else(|| home().map(|h| h.join(".cargo")))
 }
 
+/// The advisory databases: every `--db`, else one of `$CRATEWATCH_DB`, the config file's path, or the
+/// location cargo-audit uses.
+pub(crate) fn advisory_dbs(explicit: &[PathBuf], from_config: Option<&str>) -> anyhow::Result<Vec<PathBuf>> {
+    if !explicit.is_empty() {
+        return Ok(explicit.to_vec());
+    }
+    advisory_db(None, from_config).map(|path| vec![path])
+}
+
 /// The advisory database: `--db`, then `$CRATEWATCH_DB`, then the config file's path, then the
 /// location cargo-audit uses.
 pub(crate) fn advisory_db(explicit: Option<&Path>, from_config: Option<&str>) -> anyhow::Result<PathBuf> {

@@ -13,6 +13,8 @@ use cratewatch_db::Database;
 use cratewatch_index::IndexDir;
 use cratewatch_testdata::{advisory_db, crates_index_2020};
 
+mod osv_import;
+
 // ---------------------------------------------------------------------------------------------------
 // Version matching: our `Versions::is_affected` against rustsec's `Versions::is_vulnerable`.
 // ---------------------------------------------------------------------------------------------------

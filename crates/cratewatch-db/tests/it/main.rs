@@ -7,6 +7,7 @@ use cratewatch_db::{CacheStatus, CompiledDb, Database};
 use cratewatch_testdata::{advisory_db, advisory_db_copy, scratch_dir};
 
 mod git;
+mod sources;
 
 #[test]
 fn real_database_loads_every_advisory_without_errors() {
@@ -137,5 +138,5 @@ fn unusable_paths_are_clear_errors() {
     let missing = CompiledDb::open(Path::new("/nonexistent/advisory-db"), &scratch_dir("errors")).unwrap_err();
     assert!(missing.to_string().contains("/nonexistent/advisory-db"), "{missing}");
     let not_db = Database::load(&scratch_dir("empty-db")).unwrap_err();
-    assert!(not_db.to_string().contains("is not a RustSec advisory database"), "{not_db}");
+    assert!(not_db.to_string().contains("is not an advisory database"), "{not_db}");
 }

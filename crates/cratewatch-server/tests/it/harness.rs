@@ -22,6 +22,16 @@ impl Server {
     }
 
     pub(crate) fn start_with(db: DbSource, index: Option<&Path>, sync_interval: Option<Duration>) -> Server {
+        Server::start_merged(vec![db], index, sync_interval)
+    }
+
+    /// A server over several sources merged, the first one first.
+    pub(crate) fn start_merged(
+        mut dbs: Vec<DbSource>,
+        index: Option<&Path>,
+        sync_interval: Option<Duration>,
+    ) -> Server {
+        let db = dbs.remove(0);
         let index: Arc<dyn CrateSource> = match index {
             Some(path) => snapshot(path),
             None => Arc::new(cratewatch_server::NoIndex),
@@ -29,6 +39,7 @@ impl Server {
         let config = ServeConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             db,
+            extra_dbs: dbs,
             index,
             sync_interval,
             settings: Settings { cache_ttl: Duration::from_secs(300), ..Settings::default() },

@@ -3,6 +3,7 @@
 
 mod api;
 mod harness;
+mod merged;
 mod osv;
 mod pages;
 mod sync;

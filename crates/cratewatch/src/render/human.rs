@@ -96,7 +96,7 @@ fn block(cx: &Context<'_>, out: &mut String, finding: &Finding, paint: &dyn Fn(&
         if !advisory.aliases.is_empty() {
             field("aliases", &advisory.aliases.join(", "));
         }
-        let url = advisory.url.clone().unwrap_or_else(|| format!("https://rustsec.org/advisories/{}", advisory.id));
+        let url = super::advisory_url(advisory);
         field("url", &url);
         if let Some(affected) = &advisory.affected {
             if !affected.os.is_empty() {

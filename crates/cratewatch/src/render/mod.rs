@@ -60,6 +60,21 @@ fn push_version(out: &mut String, version: &Version) {
     }
 }
 
+/// Where to read more about an advisory: its own URL, else its page in the database its id comes from
+/// (RustSec or GitHub's), else its first reference.
+fn advisory_url(advisory: &cratewatch_advisory::Advisory) -> String {
+    let id = advisory.id.as_str();
+    advisory.url.clone().unwrap_or_else(|| {
+        if id.starts_with("RUSTSEC-") {
+            format!("https://rustsec.org/advisories/{id}")
+        } else if id.starts_with("GHSA-") {
+            format!("https://github.com/advisories/{id}")
+        } else {
+            advisory.references.first().cloned().unwrap_or_else(|| format!("https://osv.dev/vulnerability/{id}"))
+        }
+    })
+}
+
 fn push_number(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();

@@ -31,7 +31,7 @@ pub(crate) fn sarif(cx: &Context<'_>, out: &mut Stdout) {
                         "name": advisory.package,
                         "shortDescription": { "text": advisory.title },
                         "fullDescription": { "text": advisory.description },
-                        "helpUri": advisory.url.clone().unwrap_or_else(|| format!("https://rustsec.org/advisories/{id}")),
+                        "helpUri": super::advisory_url(advisory),
                         "help": { "text": advisory.description, "markdown": advisory.description },
                         "properties": properties,
                     })

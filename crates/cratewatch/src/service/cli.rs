@@ -20,10 +20,11 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// The advisory database: a directory (a clone or a plain tree) or a git URL, cloned into the cache
-    /// directory and re-synced every --sync-interval.
+    /// The advisory database: a directory (a RustSec-format tree, or a directory of OSV JSON records) or
+    /// a git URL, cloned into the cache directory and re-synced every --sync-interval. Repeat to merge
+    /// several sources, the first one first (e.g. the public database, then a private one).
     #[arg(long, value_name = "PATH_OR_GIT_URL", default_value = "https://github.com/rustsec/advisory-db.git")]
-    pub(crate) db: String,
+    pub(crate) db: Vec<String>,
 
     /// The registry index: a directory in the git-index layout (loaded whole at start), a sparse index
     /// URL (`sparse+https://...`, read lazily per crate), or `none`.

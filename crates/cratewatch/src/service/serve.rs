@@ -14,7 +14,9 @@ use crate::cli::{LogFormat, ServeArgs};
 
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging(args.log_format, args.log.as_deref())?;
-    let db = db_source(&args.db, &args.cache_dir.clone().unwrap_or_else(cratewatch_db::default_cache_dir))?;
+    let cache_dir = args.cache_dir.clone().unwrap_or_else(cratewatch_db::default_cache_dir);
+    let mut dbs = args.db.iter().map(|db| db_source(db, &cache_dir)).collect::<anyhow::Result<Vec<_>>>()?;
+    let db = dbs.remove(0);
     let index = index_source(&args.index)?;
     let settings = Settings {
         base_url: args
@@ -28,6 +30,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = ServeConfig {
         listen: args.listen,
         db,
+        extra_dbs: dbs,
         index,
         sync_interval: (!args.sync_interval.is_zero()).then_some(args.sync_interval),
         settings,

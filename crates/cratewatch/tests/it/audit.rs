@@ -387,3 +387,65 @@ fn damaged_cache_records_heal_within_the_same_run() {
         multiset(list(&clean["vulnerabilities"]["list"]))
     );
 }
+
+#[test]
+fn several_databases_are_audited_as_one_merged_view() {
+    use cratewatch_testdata::{advisory_db, ghsa_dir, ghsa_record, private_rustsec_tree};
+    let dir = scratch_dir("audit-merged");
+    let private = private_rustsec_tree("audit-merged-private");
+    let ghsa = ghsa_dir(
+        "audit-merged-ghsa",
+        &[
+            (
+                "GHSA-zzzz-9j62-hq99",
+                ghsa_record("GHSA-zzzz-9j62-hq99", "smallvec", &["CVE-2021-25900"], "0.6.3", "1.6.1"),
+            ),
+            ("GHSA-bbbb-cccc-dddd", ghsa_record("GHSA-bbbb-cccc-dddd", "base64", &["CVE-2099-0002"], "0", "0.5.2")),
+        ],
+    );
+    let registry = "registry+https://github.com/rust-lang/crates.io-index";
+    let lock = dir.join("Cargo.lock");
+    fs::write(
+        &lock,
+        format!(
+            "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"base64\", \"itoa\", \"smallvec\"]\n\n\
+             [[package]]\nname = \"base64\"\nversion = \"0.5.1\"\nsource = \"{registry}\"\n\n\
+             [[package]]\nname = \"itoa\"\nversion = \"0.4.0\"\nsource = \"{registry}\"\n\n\
+             [[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"{registry}\"\n"
+        ),
+    )
+    .unwrap();
+    let db_args = |list: &[&std::path::Path]| -> Vec<String> {
+        list.iter().flat_map(|p| ["--db".to_owned(), p.display().to_string()]).collect()
+    };
+    let mut args: Vec<String> = ["audit", "--no-config", "--json", "--file"].iter().map(|s| s.to_string()).collect();
+    args.push(lock.display().to_string());
+    args.extend(db_args(&[&advisory_db(), &private, &ghsa]));
+    let run = cratewatch(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json = run.json();
+    let vulnerable: Vec<(String, String)> = list(&json["vulnerabilities"]["list"])
+        .iter()
+        .map(|f| (f["advisory"]["id"].as_str().unwrap().to_owned(), f["package"]["name"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(vulnerable.contains(&("GHSA-bbbb-cccc-dddd".to_owned(), "base64".to_owned())), "{vulnerable:?}");
+    assert!(vulnerable.contains(&("RUSTSEC-2021-0003".to_owned(), "smallvec".to_owned())), "{vulnerable:?}");
+    assert!(vulnerable.iter().all(|(id, _)| id != "GHSA-zzzz-9j62-hq99"), "aliases are shown once: {vulnerable:?}");
+    let smallvec = list(&json["vulnerabilities"]["list"])
+        .into_iter()
+        .find(|f| f["advisory"]["id"] == "RUSTSEC-2021-0003")
+        .unwrap();
+    assert!(smallvec["advisory"]["aliases"].as_array().unwrap().contains(&Value::from("GHSA-zzzz-9j62-hq99")));
+    // The private advisory is informational (unsound), as its source says.
+    let unsound: Vec<&str> =
+        list(&json["warnings"]["unsound"]).iter().map(|f| f["advisory"]["id"].as_str().unwrap()).collect();
+    assert_eq!(unsound, ["RUSTSEC-2099-0001"]);
+    // Without the extra sources, neither appears.
+    let alone = cratewatch(&["audit", "--no-config", "--json", "--file", lock.to_str().unwrap()]);
+    assert!(!alone.stdout.contains("GHSA-bbbb-cccc-dddd") && !alone.stdout.contains("RUSTSEC-2099-0001"));
+    // db check reports the merge's conflicts with the file they come from.
+    let mut check: Vec<String> = vec!["db".into(), "check".into()];
+    check.extend(db_args(&[&advisory_db(), &ghsa]));
+    let run = cratewatch(&check.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(run.stdout.contains("GHSA-zzzz-9j62-hq99.json: warning[versions-conflict]"), "{}", run.stdout);
+}
