@@ -379,3 +379,9 @@ pub struct Affected {
     /// Affected functions with the versions in which each is affected.
     pub functions: BTreeMap<String, Vec<VersionReq>>,
 }
+
+/// The registry's rule for crate names: case-insensitive, and `-` and `_` are the same. Two names are
+/// the same crate exactly when their normalised forms are equal.
+pub fn normalize_crate_name(name: &str) -> String {
+    name.chars().map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() }).collect()
+}

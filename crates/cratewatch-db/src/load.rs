@@ -134,8 +134,9 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<(String, PathBuf, EntryKind)>, Erro
     Ok(entries)
 }
 
-/// Parses the walked files on every core. Returns the advisories in walk order and all diagnostics.
-pub(crate) fn parse_files(root: &Path, files: &[AdvisoryFile]) -> (Vec<Advisory>, Vec<FileDiagnostic>) {
+/// Parses the walked files on every core. Returns the advisories in walk order, each with its file's
+/// path relative to the root, and all diagnostics.
+pub(crate) fn parse_files(root: &Path, files: &[AdvisoryFile]) -> (Vec<(Advisory, String)>, Vec<FileDiagnostic>) {
     type Part<'f> = (Vec<(Advisory, &'f str)>, Vec<FileDiagnostic>);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let chunk = files.len().div_ceil(threads).max(1);
@@ -173,7 +174,7 @@ pub(crate) fn parse_files(root: &Path, files: &[AdvisoryFile]) -> (Vec<Advisory>
                 }),
                 None => {
                     seen.insert(advisory.id.as_str().to_owned(), path);
-                    advisories.push(advisory);
+                    advisories.push((advisory, path.to_owned()));
                 }
             }
         }

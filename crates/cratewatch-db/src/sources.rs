@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cratewatch_advisory::semver::Version;
-use cratewatch_advisory::{Advisory, Code, Diagnostic, Versions, parse_osv_record};
+use cratewatch_advisory::{Advisory, Code, Diagnostic, Versions, normalize_crate_name, parse_osv_record};
 
 use crate::Error;
 use crate::fingerprint::{Fingerprint, Tree};
@@ -84,22 +84,10 @@ pub(crate) fn load_source(index: usize, root: &Path) -> Result<Loaded, Error> {
     match kind {
         SourceKind::RustSec => {
             let walk = walk(root)?;
-            let paths: Vec<String> = walk.files.iter().map(|f| f.rel_path.clone()).collect();
             let (advisories, mut diagnostics) = parse_files(root, &walk.files);
             diagnostics.extend(walk.diagnostics);
-            // `parse_files` keeps walk order for the files that parsed; find each one's path by id.
-            let by_stem: HashMap<&str, &String> =
-                paths.iter().map(|p| (p.rsplit('/').next().unwrap_or(p).trim_end_matches(".md"), p)).collect();
-            let advisories = advisories
-                .into_iter()
-                .map(|a| {
-                    let path = by_stem.get(a.id.as_str()).map_or_else(
-                        || format!("{}/{}/{}.md", a.collection.as_str(), a.package, a.id),
-                        |p| (*p).clone(),
-                    );
-                    (a, Origin { source: index, path, osv_json: None })
-                })
-                .collect();
+            let advisories =
+                advisories.into_iter().map(|(a, path)| (a, Origin { source: index, path, osv_json: None })).collect();
             Ok(Loaded { index, kind, advisories, diagnostics, fingerprint: walk.fingerprint })
         }
         SourceKind::Osv => load_osv_dir(index, root),
@@ -175,11 +163,6 @@ fn osv_error(path: &str, code: Code, message: String) -> FileDiagnostic {
     FileDiagnostic { path: path.to_owned(), diagnostic: Diagnostic::error(code, None, message) }
 }
 
-/// The registry's rule for crate names: case-insensitive, `-` and `_` the same.
-fn crate_key(name: &str) -> String {
-    name.chars().map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() }).collect()
-}
-
 /// Merges the advisories of several loaded sources (see the module documentation). Diagnostics about
 /// a merge are attached to the file of the record that was not kept whole; their paths are the
 /// sources' `labels` joined with the file's relative path.
@@ -217,7 +200,7 @@ pub(crate) fn merge(sources: Vec<Loaded>, labels: &[String]) -> (Vec<(Advisory, 
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut group_crate: Vec<String> = Vec::new();
     for (i, (advisory, origin, _)) in all.iter().enumerate() {
-        let krate = crate_key(&advisory.package);
+        let krate = normalize_crate_name(&advisory.package);
         let keys: Vec<(String, bool)> = std::iter::once((advisory.id.as_str(), true))
             .chain(advisory.aliases.iter().map(|a| (a.as_str(), false)))
             .map(|(k, is_id)| (k.to_ascii_uppercase(), is_id))

@@ -80,10 +80,7 @@ pub struct Knowledge {
     provenance: Provenance,
 }
 
-/// The registry's rule for crate names: case-insensitive, and `-` and `_` are the same.
-pub fn normalize(name: &str) -> String {
-    name.chars().map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() }).collect()
-}
+pub use cratewatch_advisory::normalize_crate_name as normalize;
 
 impl Knowledge {
     /// Loads and indexes the database at `root`.
