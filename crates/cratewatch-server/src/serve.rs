@@ -23,13 +23,6 @@ pub enum DbSource {
 }
 
 impl DbSource {
-    /// Reads the database into a fresh snapshot (fetching first for a git source). Blocking: run it on a
-    /// blocking thread. For a git source whose fetch fails, the last synced checkout is loaded instead
-    /// when there is one, and the error is returned beside it so that it can be reported.
-    pub fn load(&self) -> Result<(Knowledge, Option<String>), String> {
-        load_sources(std::slice::from_ref(self))
-    }
-
     /// The directory to read now and its commit, syncing a git source first; plus the sync error, when a
     /// git source fell back to its last synced checkout.
     fn checkout(&self) -> Result<(PathBuf, Option<String>, Option<String>), String> {
@@ -60,7 +53,9 @@ impl DbSource {
     }
 }
 
-/// Reads several sources (the first one first) into one merged snapshot; see [`DbSource::load`].
+/// Reads several sources (the first one first) into one merged snapshot, fetching git sources first.
+/// Blocking: run it on a blocking thread. A git source whose fetch fails is read from its last synced
+/// checkout when there is one, and the error is returned beside the snapshot so that it can be reported.
 pub fn load_sources(sources: &[DbSource]) -> Result<(Knowledge, Option<String>), String> {
     let mut roots = Vec::with_capacity(sources.len());
     let mut commits = Vec::new();

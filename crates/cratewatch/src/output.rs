@@ -6,13 +6,9 @@ use crate::cli::ColorChoice;
 
 /// Writes `text` to standard output. A closed pipe (`cratewatch audit | head`) is not an error.
 pub(crate) fn print(text: &str) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() != ErrorKind::BrokenPipe => {
-            Err(anyhow::Error::new(e).context("cannot write to standard output"))
-        }
-        _ => Ok(()),
-    }
+    let mut out = Stdout::new();
+    out.push_str(text);
+    out.finish()
 }
 
 /// Standard output written in pieces: renderers append to the buffer (it derefs to a `String`) and call

@@ -244,28 +244,28 @@ fn advisory_object(w: &mut Writer<'_>, a: &Advisory) {
     w.close('}');
 }
 
-fn package(w: &mut Writer<'_>, cx: &Context<'_>, p: &Package) {
-    w.open('{');
+/// `name`, `version` and `source`: what identifies a package, in a package object and in each of its
+/// dependencies.
+fn package_id(w: &mut Writer<'_>, p: &Package) {
     w.key("name");
     w.str(&p.name);
     w.key("version");
     w.version(&p.version);
     w.key("source");
     w.opt_str(p.source.as_deref());
+}
+
+fn package(w: &mut Writer<'_>, cx: &Context<'_>, p: &Package) {
+    w.open('{');
+    package_id(w, p);
     w.key("checksum");
     w.opt_str(p.checksum.as_deref());
     if !p.dependencies.is_empty() {
         w.key("dependencies");
         w.open('[');
         for &d in &p.dependencies {
-            let dep = &cx.lockfile.packages[d];
             w.open('{');
-            w.key("name");
-            w.str(&dep.name);
-            w.key("version");
-            w.version(&dep.version);
-            w.key("source");
-            w.opt_str(dep.source.as_deref());
+            package_id(w, &cx.lockfile.packages[d]);
             w.close('}');
         }
         w.close(']');
