@@ -10,4 +10,6 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } >/dev/null ||
     echo "warning: could not install chromium and chromedriver; the browser tests will fail" >&2
 fi
+# The OSV client test (crates/cratewatch/tests/it/osv_client.rs) drives a third-party Python OSV client.
+bash scripts/osv-client.sh || echo "warning: could not install the OSV client; the OSV client test will fail" >&2
 cargo test --workspace --locked "$@"

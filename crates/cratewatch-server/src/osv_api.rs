@@ -74,9 +74,10 @@ fn parse_query(query: Query) -> Result<Wanted, String> {
             }
             let rest = purl.strip_prefix("pkg:cargo/").ok_or_else(|| format!("`{purl}` is not a pkg:cargo purl"))?;
             let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+            // Purl components are percent-encoded: a version's build metadata arrives as `%2B`.
             match rest.split_once('@') {
-                Some((name, version)) => (name.to_owned(), Some(version.to_owned())),
-                None => (rest.to_owned(), None),
+                Some((name, version)) => (percent_decode(name)?, Some(percent_decode(version)?)),
+                None => (percent_decode(rest)?, None),
             }
         }
         (None, Some(name)) => {
@@ -102,6 +103,25 @@ fn parse_query(query: Query) -> Result<Wanted, String> {
         Some(token) => token.parse().map_err(|_| format!("invalid page_token `{token}`"))?,
     };
     Ok(Wanted { name, version, offset })
+}
+
+/// Decodes the `%XX` escapes of one purl component.
+fn percent_decode(component: &str) -> Result<String, String> {
+    let bytes = component.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let escape =
+                bytes.get(i + 1..i + 3).and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+            out.push(escape.ok_or_else(|| format!("invalid percent escape in purl component `{component}`"))?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| format!("purl component `{component}` is not UTF-8 once decoded"))
 }
 
 /// The non-withdrawn records about the crate that affect the version (all of them without a version).

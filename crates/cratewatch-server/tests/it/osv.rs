@@ -73,6 +73,9 @@ fn query_by_name_or_purl_with_and_without_version() {
     assert_eq!(ids(&v), at_069);
     let (_, by_purl) = post("/v1/query", &json!({"package": {"purl": "pkg:cargo/smallvec@0.6.9"}}));
     assert_eq!(ids(&by_purl), at_069);
+    // Purl components are percent-encoded; build metadata (`+`) arrives as `%2B` from purl libraries.
+    let (_, escaped) = post("/v1/query", &json!({"package": {"purl": "pkg:cargo/smallvec@0.6.9%2Bbuild.1"}}));
+    assert_eq!(ids(&escaped), at_069);
 
     // No match is an empty object, as osv.dev answers.
     let (status, none) =
@@ -84,6 +87,8 @@ fn query_by_name_or_purl_with_and_without_version() {
         json!({"package": {"name": "smallvec"}}),
         json!({"package": {"purl": "pkg:npm/left-pad@1.0.0"}}),
         json!({"package": {"purl": "pkg:cargo/smallvec@1.0.0"}, "version": "1.0.0"}),
+        json!({"package": {"purl": "pkg:cargo/smallvec@1.0.0%2"}}),
+        json!({"package": {"purl": "pkg:cargo/smallvec@1.0.0%zz"}}),
         json!({"package": {"name": "smallvec", "ecosystem": "crates.io"}, "version": "one"}),
         json!({"version": "1.0.0"}),
         json!({"package": {"name": "smallvec", "ecosystem": "crates.io"}, "bogus": 1}),

@@ -4,6 +4,7 @@
 mod audit;
 mod db_check;
 mod osv;
+mod osv_client;
 mod serve;
 
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use cratewatch_testdata::advisory_db;
 
@@ -24,14 +24,26 @@ fn serve_rejects_bad_arguments_with_exit_2() {
     assert!(run.stderr.contains("invalid value 'not-an-address' for '--listen"), "{}", run.stderr);
 }
 
-#[cfg(unix)]
-#[test]
-fn serve_answers_over_http_and_stops_on_sigterm() {
-    let db = advisory_db();
+/// A `cratewatch serve` process and the address it announced.
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `cratewatch serve` on a free loopback port over the real advisory database, without a
+/// registry index, and waits until it accepts connections.
+pub(crate) fn start_server() -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cratewatch"))
         .args(["serve", "--index", "none", "--listen", "127.0.0.1:0", "--sync-interval", "0", "--log", "warn"])
         .arg("--db")
-        .arg(&db)
+        .arg(advisory_db())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start cratewatch serve");
@@ -47,6 +59,16 @@ fn serve_answers_over_http_and_stops_on_sigterm() {
             break rest.split('/').next().expect("an address").to_owned();
         }
     };
+    // Keep reading its log so that it never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    Server { child, address }
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_answers_over_http_and_stops_on_sigterm() {
+    let mut server = start_server();
+    let address = server.address.clone();
 
     let mut stream = TcpStream::connect(&address).expect("connect");
     write!(stream, "GET /api/v1/crates/smallvec/security HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n")
@@ -57,8 +79,8 @@ fn serve_answers_over_http_and_stops_on_sigterm() {
     assert!(response.contains("RUSTSEC-2021-0003"), "smallvec's advisory is served: {response}");
 
     // `cratewatch serve` replaced itself with the service: the signal reaches the server itself.
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("run kill");
+    let status = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().expect("run kill");
     assert!(status.success());
-    let exit = child.wait().expect("wait for the server");
+    let exit = server.child.wait().expect("wait for the server");
     assert_eq!(exit.code(), Some(0), "a clean shutdown on SIGTERM");
 }
