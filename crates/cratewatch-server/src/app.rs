@@ -18,7 +18,7 @@ use cratewatch_index::{CrateSource, CrateVersions};
 use semver::Version;
 use serde::Deserialize;
 
-use crate::knowledge::Knowledge;
+use crate::knowledge::{Entry, Knowledge};
 use crate::metrics::Metrics;
 use crate::security::CrateSecurity;
 use crate::{api, feed, osv_api, pages};
@@ -71,7 +71,14 @@ pub struct SyncStatus {
 
 /// Everything the handlers share.
 pub struct AppState {
+    /// What is served: the sources' snapshot plus the advisories published through the workflow.
     knowledge: ArcSwap<Knowledge>,
+    /// The snapshot of the advisory sources alone, as last loaded.
+    sources: ArcSwap<Knowledge>,
+    /// Advisories published through the disclosure workflow.
+    published: ArcSwap<Vec<Arc<Entry>>>,
+    /// Held while the served snapshot is recomposed, so that a sync and a publication never interleave.
+    compose: Mutex<()>,
     generation: AtomicU64,
     index: Arc<dyn CrateSource>,
     settings: Settings,
@@ -86,8 +93,12 @@ impl AppState {
     /// State serving `knowledge` and the versions of `index`.
     pub fn new(knowledge: Knowledge, index: Arc<dyn CrateSource>, settings: Settings) -> Arc<AppState> {
         let cache = ResponseCache::new(settings.cache_entries);
+        let knowledge = Arc::new(knowledge);
         Arc::new(AppState {
-            knowledge: ArcSwap::from_pointee(knowledge),
+            knowledge: ArcSwap::new(Arc::clone(&knowledge)),
+            sources: ArcSwap::new(knowledge),
+            published: ArcSwap::from_pointee(Vec::new()),
+            compose: Mutex::new(()),
             generation: AtomicU64::new(1),
             index,
             settings,
@@ -103,14 +114,35 @@ impl AppState {
         self.knowledge.load_full()
     }
 
-    /// Replaces the snapshot; requests already running finish with the old one.
+    /// The snapshot of the advisory sources alone, without workflow publications.
+    pub fn sources(&self) -> Arc<Knowledge> {
+        self.sources.load_full()
+    }
+
+    /// Replaces the sources' snapshot (workflow publications stay); requests already running finish
+    /// with the old one.
     pub fn replace_knowledge(&self, knowledge: Knowledge) {
-        self.knowledge.store(Arc::new(knowledge));
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        self.cache.clear();
+        let _composing = self.compose.lock().expect("compose lock");
+        let published = self.published.load_full();
+        self.serve(knowledge.with_published(&published));
+        self.sources.store(Arc::new(knowledge));
         let mut sync = self.sync.lock().expect("sync status lock");
         sync.loads += 1;
         sync.last_error = None;
+    }
+
+    /// Replaces the advisories published through the disclosure workflow, at once, without a restart.
+    pub fn replace_published(&self, published: Vec<Arc<Entry>>) {
+        let _composing = self.compose.lock().expect("compose lock");
+        let served = self.sources.load().with_published(&published);
+        self.published.store(Arc::new(published));
+        self.serve(served);
+    }
+
+    fn serve(&self, knowledge: Knowledge) {
+        self.knowledge.store(Arc::new(knowledge));
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.cache.clear();
     }
 
     /// Records a sync that found nothing new.

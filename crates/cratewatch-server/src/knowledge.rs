@@ -51,6 +51,16 @@ impl Entry {
         };
         Entry { advisory, description_html, osv, modified }
     }
+
+    /// An advisory published through the disclosure workflow: its OSV `published` and `modified`
+    /// times are the workflow's publication and last update (Unix seconds).
+    pub fn published(advisory: Advisory, published_at: i64, modified_at: i64) -> Entry {
+        let stamp = |secs: i64| cratewatch_db::Timestamp::from_unix_seconds(secs);
+        match (stamp(published_at), stamp(modified_at)) {
+            (Some(created), Some(modified)) => Entry::new(advisory, None, Some(&FileDates { created, modified })),
+            _ => Entry::new(advisory, None, None),
+        }
+    }
 }
 
 /// Where a snapshot came from, for `/healthz`, the footer and the logs.
@@ -108,7 +118,7 @@ impl Knowledge {
             .into_iter()
             .map(|(advisory, origin)| {
                 let dates = dates.get(origin.source).and_then(|d| d.get(Path::new(&origin.path)));
-                Entry::new(advisory, origin.osv_json.as_deref(), dates)
+                Arc::new(Entry::new(advisory, origin.osv_json.as_deref(), dates))
             })
             .collect();
         Ok(Knowledge::index(entries, diagnostics, provenance))
@@ -116,14 +126,21 @@ impl Knowledge {
 
     /// Indexes `advisories` with no git dates.
     pub fn new(advisories: Vec<Advisory>, diagnostics: Vec<FileDiagnostic>, provenance: Provenance) -> Knowledge {
-        let entries = advisories.into_iter().map(|advisory| Entry::new(advisory, None, None)).collect();
+        let entries = advisories.into_iter().map(|advisory| Arc::new(Entry::new(advisory, None, None))).collect();
         Knowledge::index(entries, diagnostics, provenance)
     }
 
+    /// This snapshot plus advisories published through the disclosure workflow. A published advisory
+    /// whose id the sources already hold (it reached the public database) is left out: the sources win.
+    pub fn with_published(&self, published: &[Arc<Entry>]) -> Knowledge {
+        let mut entries = self.entries.clone();
+        entries.extend(published.iter().filter(|e| self.by_id(e.advisory.id.as_str()).is_none()).cloned());
+        Knowledge::index(entries, self.diagnostics.clone(), self.provenance.clone())
+    }
+
     /// Sorts the entries newest first and builds the lookup tables.
-    fn index(mut entries: Vec<Entry>, diagnostics: Vec<FileDiagnostic>, provenance: Provenance) -> Knowledge {
+    fn index(mut entries: Vec<Arc<Entry>>, diagnostics: Vec<FileDiagnostic>, provenance: Provenance) -> Knowledge {
         entries.sort_by(|a, b| (b.advisory.date, &b.advisory.id).cmp(&(a.advisory.date, &a.advisory.id)));
-        let entries: Vec<Arc<Entry>> = entries.into_iter().map(Arc::new).collect();
         let mut knowledge = Knowledge {
             by_id: HashMap::with_capacity(entries.len()),
             by_alias: HashMap::new(),

@@ -5,8 +5,10 @@
 
 mod api;
 mod app;
+mod disclosure;
 mod feed;
 mod knowledge;
+mod mail;
 mod markdown;
 mod metrics;
 mod osv_api;
@@ -16,7 +18,9 @@ mod serve;
 mod source;
 
 pub use crate::app::{AppState, Settings, SyncStatus, router, service};
+pub use crate::disclosure::{Disclosure, DisclosureConfig, Principal, ReportView, Submission, Tick, WorkflowError};
 pub use crate::knowledge::{Entry, Knowledge, Provenance, normalize};
+pub use crate::mail::{Mail, MailError, Mailer, NoMailer, SmtpMailer};
 pub use crate::security::{CrateSecurity, VersionState};
 pub use crate::serve::{DbSource, ServeConfig, load_sources, serve};
 pub use crate::source::NoIndex;

@@ -168,7 +168,7 @@ pub(crate) async fn sync_once(state: &Arc<AppState>, db: &[DbSource]) {
             state.sync_failed(reason);
         }
         Ok((knowledge, None)) => {
-            let current = state.knowledge();
+            let current = state.sources();
             let same = current.entries().len() == knowledge.entries().len()
                 && current.entries().iter().zip(knowledge.entries()).all(|(a, b)| a.advisory == b.advisory)
                 && current.provenance().commit == knowledge.provenance().commit;

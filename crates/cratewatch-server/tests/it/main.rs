@@ -6,4 +6,5 @@ mod harness;
 mod merged;
 mod osv;
 mod pages;
+mod smtp_sink;
 mod sync;
