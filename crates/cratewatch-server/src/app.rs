@@ -21,7 +21,7 @@ use serde::Deserialize;
 use crate::knowledge::{Entry, Knowledge};
 use crate::metrics::Metrics;
 use crate::security::CrateSecurity;
-use crate::{api, feed, osv_api, pages};
+use crate::{api, disclosure, feed, osv_api, pages};
 
 /// Limits and tunables of the application.
 #[derive(Clone, Debug)]
@@ -79,6 +79,10 @@ pub struct AppState {
     published: ArcSwap<Vec<Arc<Entry>>>,
     /// Held while the served snapshot is recomposed, so that a sync and a publication never interleave.
     compose: Mutex<()>,
+    /// The disclosure workflow, when the service runs with a store.
+    disclosure: std::sync::OnceLock<Arc<crate::disclosure::Disclosure>>,
+    /// Limits the public report form and API.
+    pub(crate) report_limiter: crate::disclosure::RateLimiter,
     generation: AtomicU64,
     index: Arc<dyn CrateSource>,
     settings: Settings,
@@ -99,6 +103,8 @@ impl AppState {
             sources: ArcSwap::new(knowledge),
             published: ArcSwap::from_pointee(Vec::new()),
             compose: Mutex::new(()),
+            disclosure: std::sync::OnceLock::new(),
+            report_limiter: crate::disclosure::RateLimiter::default(),
             generation: AtomicU64::new(1),
             index,
             settings,
@@ -112,6 +118,36 @@ impl AppState {
     /// The snapshot being served.
     pub fn knowledge(&self) -> Arc<Knowledge> {
         self.knowledge.load_full()
+    }
+
+    /// The largest accepted request body.
+    pub(crate) fn max_body(&self) -> usize {
+        self.settings.max_body
+    }
+
+    /// Turns the disclosure workflow on (once; later calls are ignored).
+    pub fn enable_disclosure(&self, disclosure: Arc<crate::disclosure::Disclosure>) {
+        let _ = self.disclosure.set(disclosure);
+    }
+
+    /// The disclosure workflow, when enabled.
+    pub fn disclosure(&self) -> Option<&Arc<crate::disclosure::Disclosure>> {
+        self.disclosure.get()
+    }
+
+    /// Serves the workflow's current publications: call after a step that publishes, updates or
+    /// withdraws, and on every scheduler tick (another replica may have published).
+    pub async fn refresh_published(&self) -> Result<(), crate::disclosure::WorkflowError> {
+        if let Some(disclosure) = self.disclosure() {
+            let entries = disclosure.published_entries().await?;
+            let current = self.published.load();
+            let same = current.len() == entries.len()
+                && current.iter().zip(&entries).all(|(a, b)| a.advisory == b.advisory && a.modified == b.modified);
+            if !same {
+                self.replace_published(entries);
+            }
+        }
+        Ok(())
     }
 
     /// The snapshot of the advisory sources alone, without workflow publications.
@@ -204,6 +240,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/querybatch", axum::routing::post(osv_api::querybatch))
         .route("/v1/vulns/{id}", get(osv_api::vuln))
         .route("/packages/{file}", get(osv_api::package))
+        .route("/api/v1/reports", get(disclosure::api::list_reports).post(disclosure::api::submit_report))
+        .route("/api/v1/reports/{id}", get(disclosure::api::get_report))
+        .route("/api/v1/reports/{id}/actions", axum::routing::post(disclosure::api::act_on_report))
+        .route("/api/v1/reports/{id}/advisory.md", get(disclosure::api::report_advisory))
+        .route("/api/v1/deadlines", get(disclosure::api::list_deadlines))
+        .route("/api/v1/drafts/check", axum::routing::post(disclosure::api::check_draft_text))
+        .merge(disclosure::web::routes())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
@@ -256,6 +299,10 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
         next.run(request).await
     };
     let headers = response.headers_mut();
+    if is_workflow(route) {
+        // Private data: never kept by browsers or proxies.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     headers.insert(
@@ -276,10 +323,26 @@ fn accepts_post(route: usize) -> bool {
     matches!(crate::metrics::ROUTES.get(route), Some(&"/v1/query" | &"/v1/querybatch"))
 }
 
-/// The OSV queries take POST; every other route GET and HEAD.
+/// Whether the route belongs to the disclosure workflow, whose routes take POST as well as GET and
+/// HEAD (each route's own method router answers 405 to a method it does not take).
+fn is_workflow(route: usize) -> bool {
+    crate::metrics::ROUTES.get(route).is_some_and(|r| {
+        ["/api/v1/reports", "/api/v1/deadlines", "/api/v1/drafts", "/disclosure", "/signin", "/signout", "/report"]
+            .iter()
+            .any(|prefix| r.starts_with(prefix))
+    })
+}
+
+/// The OSV queries take POST; the workflow's routes GET, HEAD and POST; every other route GET and HEAD.
 fn method_allowed(route: usize, method: &axum::http::Method) -> bool {
     use axum::http::Method;
-    if accepts_post(route) { method == Method::POST } else { method == Method::GET || method == Method::HEAD }
+    if accepts_post(route) {
+        method == Method::POST
+    } else if is_workflow(route) {
+        method == Method::GET || method == Method::HEAD || method == Method::POST
+    } else {
+        method == Method::GET || method == Method::HEAD
+    }
 }
 
 /// An error in the JSON envelope, for the guard and the API fallback (nothing to cache or revalidate).

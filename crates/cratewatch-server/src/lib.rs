@@ -22,5 +22,5 @@ pub use crate::disclosure::{Disclosure, DisclosureConfig, Principal, ReportView,
 pub use crate::knowledge::{Entry, Knowledge, Provenance, normalize};
 pub use crate::mail::{Mail, MailError, Mailer, NoMailer, SmtpMailer};
 pub use crate::security::{CrateSecurity, VersionState};
-pub use crate::serve::{DbSource, ServeConfig, load_sources, serve};
+pub use crate::serve::{DbSource, DisclosureSetup, ServeConfig, load_sources, serve};
 pub use crate::source::NoIndex;

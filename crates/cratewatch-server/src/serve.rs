@@ -8,8 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::app::{AppState, Settings, service};
+use crate::disclosure::{Disclosure, DisclosureConfig, Tick};
 use crate::knowledge::{Knowledge, Provenance};
+use crate::mail::Mailer;
 use cratewatch_db::GitMirror;
+use cratewatch_disclosure::Clock;
+use cratewatch_store::Store;
 
 use cratewatch_index::CrateSource;
 
@@ -90,6 +94,22 @@ pub struct ServeConfig {
     pub sync_interval: Option<Duration>,
     /// Application limits and tunables.
     pub settings: Settings,
+    /// The coordinated-disclosure workflow; `None` serves the public pages and APIs only.
+    pub disclosure: Option<DisclosureSetup>,
+}
+
+/// How the disclosure workflow runs.
+pub struct DisclosureSetup {
+    /// The store: `sqlite:PATH` (created and migrated at start) or `postgres://...`.
+    pub database_url: String,
+    /// Delivers notifications.
+    pub mailer: Arc<dyn Mailer>,
+    /// The clock deadlines and embargoes are measured with.
+    pub clock: Arc<dyn Clock>,
+    /// Where notifications go.
+    pub config: DisclosureConfig,
+    /// How often the scheduler runs (embargo ends, pre-notifications, escalations, mail delivery).
+    pub tick_interval: Duration,
 }
 
 /// Serves until `shutdown` completes (or Ctrl-C / SIGTERM). `on_ready` receives the bound address
@@ -119,6 +139,28 @@ pub async fn serve(
         tracing::error!(%reason, "advisory database sync failed; serving the last synced commit");
         state.sync_failed(reason);
     }
+    let mut stop_ticks = None;
+    if let Some(setup) = config.disclosure {
+        let store = Store::open(&setup.database_url).await.map_err(|e| e.to_string())?;
+        tracing::info!(backend = ?store.backend(), "disclosure store ready");
+        let weak = Arc::downgrade(&state);
+        let floor = Box::new(move |year: u16| weak.upgrade().map_or(0, |s| highest_number(&s.sources(), year)));
+        let disclosure = Disclosure::new(store, setup.clock, setup.mailer, setup.config, floor);
+        state.enable_disclosure(Arc::new(disclosure));
+        state.refresh_published().await.map_err(|e| e.to_string())?;
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        stop_ticks = Some(stop);
+        let ticking = Arc::clone(&state);
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(setup.tick_interval);
+            loop {
+                tokio::select! {
+                    _ = ticker.tick() => tick_once(&ticking).await,
+                    _ = stopped.changed() => break,
+                }
+            }
+        });
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -141,7 +183,8 @@ pub async fn serve(
         });
     }
     on_ready(address, Arc::clone(&state));
-    let app = axum::ServiceExt::<axum::extract::Request>::into_make_service(service(state));
+    let app =
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(service(state));
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             tokio::select! {
@@ -153,7 +196,35 @@ pub async fn serve(
         .await
         .map_err(|e| e.to_string());
     let _ = stop_sync.send(true);
+    if let Some(stop) = stop_ticks {
+        let _ = stop.send(true);
+    }
     result
+}
+
+/// One scheduler pass, then the publications served again (this or another replica may have
+/// published). Failures are logged; the next tick tries again.
+pub(crate) async fn tick_once(state: &Arc<AppState>) {
+    let Some(disclosure) = state.disclosure() else { return };
+    match disclosure.tick().await {
+        Ok(tick) if tick != Tick::default() => tracing::info!(?tick, "disclosure scheduler"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "disclosure scheduler failed"),
+    }
+    if let Err(e) = state.refresh_published().await {
+        tracing::error!(error = %e, "cannot refresh the published advisories");
+    }
+}
+
+/// The highest RUSTSEC number of `year` in the advisory sources, so that allocated ids follow it.
+fn highest_number(knowledge: &Knowledge, year: u16) -> u32 {
+    let prefix = format!("RUSTSEC-{year}-");
+    knowledge
+        .entries()
+        .iter()
+        .filter_map(|e| e.advisory.id.as_str().strip_prefix(&prefix)?.parse::<u32>().ok())
+        .max()
+        .unwrap_or(0)
 }
 
 /// One sync: load the database again and swap the snapshot if anything changed. A failure keeps the

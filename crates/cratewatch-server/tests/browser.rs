@@ -827,6 +827,7 @@ impl Server {
             index: Arc::new(index),
             sync_interval: None,
             settings: Settings::default(),
+            disclosure: None,
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, address) = std::sync::mpsc::channel();

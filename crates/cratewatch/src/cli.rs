@@ -20,6 +20,9 @@ pub(crate) enum Command {
     /// Serve the Security tab pages, feeds and JSON API over HTTP (see `cratewatch serve --help`).
     #[command(disable_help_flag = true)]
     Serve(ForwardArgs),
+    /// Manage the disclosure workflow's users and API tokens (see `cratewatch user --help`).
+    #[command(disable_help_flag = true)]
+    User(ForwardArgs),
     /// OSV (the format osv.dev and osv-scanner speak).
     Osv {
         #[command(subcommand)]

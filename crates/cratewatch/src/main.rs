@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Audit(args) => cmd_audit::run(args),
         cli::Command::Serve(forward) => cmd_service::forward("serve", forward.args),
+        cli::Command::User(forward) => cmd_service::forward("user", forward.args),
         cli::Command::Osv { command: cli::OsvCommand::Export(args) } => cmd_osv::export(args),
         cli::Command::Db { command: cli::DbCommand::Check(args) } => cmd_db::check(args),
     };

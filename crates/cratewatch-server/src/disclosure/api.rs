@@ -1,1 +1,344 @@
-//! The workflow's JSON API.
+//! The workflow's JSON API (`/api/v1/reports...`): submissions from anyone (rate-limited), everything
+//! else with an `Authorization: Bearer` token, either a user's API token or a reporter's secret.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cratewatch_disclosure::{Deadline, check_draft};
+use cratewatch_store::ReportRecord;
+use serde_json::{Value, json};
+
+use super::input::parse_action;
+use super::{Disclosure, Principal, ReportView, Submission, WorkflowError};
+use crate::api::errors;
+use crate::app::AppState;
+
+fn error(status: StatusCode, detail: &str) -> Response {
+    (status, axum::Json(errors(detail))).into_response()
+}
+
+/// A refused request: its status and the detail for the error envelope.
+pub(crate) struct Refusal {
+    status: StatusCode,
+    detail: String,
+    /// Whether to ask for a bearer token (401).
+    challenge: bool,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, detail: impl Into<String>) -> Refusal {
+        Refusal { status, detail: detail.into(), challenge: false }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let mut response = error(self.status, &self.detail);
+        if self.challenge {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<WorkflowError> for Refusal {
+    fn from(e: WorkflowError) -> Refusal {
+        let status = match &e {
+            WorkflowError::NotFound(_) => StatusCode::NOT_FOUND,
+            WorkflowError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WorkflowError::Conflict(_) => StatusCode::CONFLICT,
+            WorkflowError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WorkflowError::Store(detail) => {
+                tracing::error!(%detail, "disclosure store failure");
+                return Refusal::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the disclosure store failed; see the server log",
+                );
+            }
+        };
+        Refusal::new(status, e.to_string())
+    }
+}
+
+impl IntoResponse for WorkflowError {
+    fn into_response(self) -> Response {
+        Refusal::from(self).into_response()
+    }
+}
+
+fn enabled(state: &AppState) -> Result<&Arc<Disclosure>, Refusal> {
+    state
+        .disclosure()
+        .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, "the disclosure workflow is not enabled on this server"))
+}
+
+/// The caller, from `Authorization: Bearer TOKEN`.
+async fn principal(disclosure: &Disclosure, headers: &HeaderMap) -> Result<Principal, Refusal> {
+    let unauthorized = |detail: &str| Refusal { challenge: true, ..Refusal::new(StatusCode::UNAUTHORIZED, detail) };
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| unauthorized("an `Authorization: Bearer` token is required"))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(|| unauthorized("the `Authorization` header must be `Bearer TOKEN`"))?;
+    disclosure
+        .principal_for_token(token)
+        .await?
+        .ok_or_else(|| unauthorized("the token is not valid (unknown, revoked, or its user is disabled)"))
+}
+
+fn json_body(body: &Bytes) -> Result<serde_json::Map<String, Value>, Refusal> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Refusal::new(StatusCode::BAD_REQUEST, "the body must be a JSON object")),
+        Err(e) => Err(Refusal::new(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {e}"))),
+    }
+}
+
+fn report_id(id: &str) -> Result<i64, Refusal> {
+    id.parse().map_err(|_| Refusal::new(StatusCode::NOT_FOUND, format!("no report {id}")))
+}
+
+/// A JSON field as text, whatever its JSON type (so that forms and JSON share one parser).
+fn field(map: &serde_json::Map<String, Value>, name: &str) -> Option<String> {
+    match map.get(name)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// `POST /api/v1/reports`: a new private report. Anyone may submit; at most 5 per hour per address.
+pub(crate) async fn submit_report(State(state): State<Arc<AppState>>, request: Request) -> Result<Response, Refusal> {
+    let disclosure = enabled(&state)?;
+    let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    if let Err(wait) = state.report_limiter.check(client) {
+        let mut response =
+            error(StatusCode::TOO_MANY_REQUESTS, &format!("too many reports from this address; retry in {wait} s"));
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
+        return Ok(response);
+    }
+    let body = axum::body::to_bytes(request.into_body(), state.max_body())
+        .await
+        .map_err(|_| Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, "the report is too large"))?;
+    let map = json_body(&body)?;
+    let submission = Submission {
+        title: field(&map, "title").unwrap_or_default(),
+        description: field(&map, "description").unwrap_or_default(),
+        crate_name: field(&map, "crate").unwrap_or_default(),
+        reporter_name: field(&map, "reporter_name"),
+        reporter_email: field(&map, "reporter_email"),
+    };
+    let (record, token) = disclosure.submit(submission).await?;
+    let body = json!({
+        "id": record.id,
+        "state": record.state,
+        "reporter_token": token,
+        "note": "Keep this token: it is shown once and is the only way to follow the report. Send it as \
+                 `Authorization: Bearer TOKEN` to /api/v1/reports/{id}, or open /report/TOKEN.",
+    });
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+/// `GET /api/v1/reports`: the reports the caller may see, newest first.
+pub(crate) async fn list_reports(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, Refusal> {
+    let disclosure = enabled(&state)?;
+    let principal = principal(disclosure, &headers).await?;
+    let reports = disclosure.list(&principal).await?;
+    let staff = matches!(principal, Principal::User { .. });
+    Ok(axum::Json(json!({ "reports": reports.iter().map(|r| report_json(r, staff)).collect::<Vec<_>>() }))
+        .into_response())
+}
+
+/// `GET /api/v1/reports/{id}`: one report with its timeline, messages and deadlines.
+pub(crate) async fn get_report(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    let disclosure = enabled(&state)?;
+    let principal = principal(disclosure, &headers).await?;
+    let view = disclosure.view(&principal, report_id(&id)?).await?;
+    Ok(axum::Json(view_json(&view, matches!(principal, Principal::User { .. }))).into_response())
+}
+
+/// `POST /api/v1/reports/{id}/actions`: one step, `{"action": "acknowledge", ...}`, optionally with
+/// `"expected_version"` (the `row_version` the caller last saw).
+pub(crate) async fn act_on_report(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let disclosure = enabled(&state)?;
+    let principal = principal(disclosure, &headers).await?;
+    let id = report_id(&id)?;
+    let map = json_body(&body)?;
+    let name = field(&map, "action").ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "`action` is required"))?;
+    let from_reporter = matches!(principal, Principal::Reporter { .. });
+    let action = parse_action(&name, &|f| field(&map, f), from_reporter)
+        .map_err(|detail| Refusal::new(StatusCode::BAD_REQUEST, detail))?;
+    let expected = match map.get("expected_version") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_i64().ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "`expected_version` must be an integer"))?,
+        ),
+    };
+    let record = disclosure.act(&principal, id, action, expected).await?;
+    if matches!(record.state.as_str(), "published" | "withdrawn") {
+        state.refresh_published().await?;
+    }
+    Ok(axum::Json(report_json(&record, matches!(principal, Principal::User { .. }))).into_response())
+}
+
+/// `GET /api/v1/deadlines`: what is due and overdue on the reports the caller may see.
+pub(crate) async fn list_deadlines(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, Refusal> {
+    let disclosure = enabled(&state)?;
+    let principal = principal(disclosure, &headers).await?;
+    let items: Vec<Value> = disclosure
+        .due(&principal)
+        .await?
+        .iter()
+        .map(|(r, d)| json!({ "report": r.id, "title": r.title, "state": r.state, "deadline": deadline_json(d) }))
+        .collect();
+    Ok(axum::Json(json!({ "now": disclosure.now().to_string(), "deadlines": items })).into_response())
+}
+
+/// `POST /api/v1/drafts/check`: the live check of a draft advisory, `{"text": "..."}`: the same
+/// diagnostics as `cratewatch db check`, and the CVSS score when there is a vector.
+pub(crate) async fn check_draft_text(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let disclosure = enabled(&state)?;
+    if let Principal::Reporter { .. } = principal(disclosure, &headers).await? {
+        return Err(Refusal::new(StatusCode::FORBIDDEN, "reporters cannot check drafts"));
+    }
+    let map = json_body(&body)?;
+    let text = field(&map, "text").ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "`text` is required"))?;
+    Ok(axum::Json(draft_check_json(&text)).into_response())
+}
+
+/// `GET /api/v1/reports/{id}/advisory.md`: the draft as a RustSec file, ready to submit to the
+/// public database (staff only).
+pub(crate) async fn report_advisory(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    let disclosure = enabled(&state)?;
+    let principal = principal(disclosure, &headers).await?;
+    if let Principal::Reporter { .. } = principal {
+        return Err(Refusal::new(StatusCode::FORBIDDEN, "reporters cannot export drafts"));
+    }
+    let id = report_id(&id)?;
+    let view = disclosure.view(&principal, id).await?;
+    match view.record.draft {
+        Some(draft) => Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], draft).into_response()),
+        None => Err(Refusal::new(StatusCode::NOT_FOUND, format!("report {id} has no draft advisory yet"))),
+    }
+}
+
+/// The draft check as JSON.
+pub(crate) fn draft_check_json(text: &str) -> Value {
+    let check = check_draft(text);
+    json!({
+        "valid": !check.has_errors(),
+        "id": check.id,
+        "package": check.package,
+        "title": check.title,
+        "cvss": check.cvss.as_ref().map(|c| json!({
+            "vector": c.vector, "version": match c.version {
+                cratewatch_advisory::CvssVersion::V2 => "2.0",
+                cratewatch_advisory::CvssVersion::V30 => "3.0",
+                cratewatch_advisory::CvssVersion::V31 => "3.1",
+                _ => "4.0",
+            }, "score": c.score, "severity": c.severity.to_string(),
+        })),
+        "diagnostics": check.diagnostics.iter().map(|d| json!({
+            "severity": d.severity.as_str(), "code": d.code.to_string(), "line": d.line, "message": d.message,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn deadline_json(d: &Deadline) -> Value {
+    json!({ "kind": d.kind.as_str(), "due_at": d.due_at.to_string(), "overdue": d.overdue })
+}
+
+fn ms(t: Option<i64>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(super::time(t).to_string()))
+}
+
+/// A report as JSON; the reporter's view leaves out the staff's working fields.
+fn report_json(r: &ReportRecord, staff: bool) -> Value {
+    let mut v = json!({
+        "id": r.id,
+        "title": r.title,
+        "description": r.description,
+        "crate": r.crate_name,
+        "state": r.state,
+        "received_at": ms(Some(r.received_at)),
+        "acknowledged_at": ms(r.acknowledged_at),
+        "responded_at": ms(r.responded_at),
+        "rustsec_id": r.rustsec_id,
+        "cve": r.cve,
+        "embargo_until": ms(r.embargo_until),
+        "published_at": ms(r.published_at),
+        "withdrawn_at": ms(r.withdrawn_at),
+        "reject_reason": r.reject_reason,
+        "reject_detail": r.reject_detail,
+        "duplicate_of": r.duplicate_of,
+        "row_version": r.row_version,
+    });
+    if staff {
+        let extra = json!({
+            "reporter_name": r.reporter_name,
+            "reporter_email": r.reporter_email,
+            "handler": r.handler_user_id,
+            "affected_versions_confirmed": r.affected_versions_confirmed,
+            "similar_code_audited": r.similar_code_audited,
+            "draft": r.draft,
+            "prenotified_at": ms(r.prenotified_at),
+            "last_reporter_update_at": ms(r.last_reporter_update_at),
+            "checklist": r.checklist,
+            "updated_at": ms(Some(r.updated_at)),
+        });
+        if let (Value::Object(v), Value::Object(extra)) = (&mut v, extra) {
+            v.extend(extra);
+        }
+    }
+    v
+}
+
+fn view_json(view: &ReportView, staff: bool) -> Value {
+    json!({
+        "report": report_json(&view.record, staff),
+        "timeline": view.events.iter().map(|e| {
+            let mut event = json!({
+                "seq": e.seq, "at": ms(Some(e.at)), "actor": e.actor_label, "action": e.action,
+                "summary": e.summary, "from_state": e.from_state, "to_state": e.to_state,
+            });
+            if staff { event["detail"] = e.detail.clone(); }
+            event
+        }).collect::<Vec<_>>(),
+        "messages": view.messages.iter().map(|m| json!({
+            "at": ms(Some(m.at)), "from_reporter": m.from_reporter, "author": m.author_label, "body": m.body,
+        })).collect::<Vec<_>>(),
+        "deadlines": view.deadlines.iter().map(deadline_json).collect::<Vec<_>>(),
+        "notifications": view.notifications.iter().map(|n| json!({
+            "kind": n.kind, "recipient": n.recipient, "subject": n.subject, "attempts": n.attempts,
+            "sent_at": ms(n.sent_at), "last_error": n.last_error,
+        })).collect::<Vec<_>>(),
+    })
+}

@@ -5,7 +5,11 @@
 //! directly with a [`ManualClock`](cratewatch_disclosure::ManualClock).
 
 pub(crate) mod api;
+mod input;
 mod map;
+pub(crate) mod web;
+
+pub(crate) use input::RateLimiter;
 
 use std::sync::Arc;
 

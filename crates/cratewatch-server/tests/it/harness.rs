@@ -12,6 +12,8 @@ use cratewatch_server::{AppState, DbSource, ServeConfig, Settings};
 pub(crate) struct Server {
     pub(crate) address: SocketAddr,
     pub(crate) state: Arc<AppState>,
+    /// The server's runtime, to run async calls (the store, the scheduler) from a test thread.
+    runtime: tokio::runtime::Handle,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<Result<(), String>>>,
 }
@@ -26,10 +28,21 @@ impl Server {
     }
 
     /// A server over several sources merged, the first one first.
-    pub(crate) fn start_merged(
+    pub(crate) fn start_merged(dbs: Vec<DbSource>, index: Option<&Path>, sync_interval: Option<Duration>) -> Server {
+        Server::start_full(dbs, index, sync_interval, None)
+    }
+
+    /// A server over the real advisory database (no index, no sync) with the disclosure workflow on
+    /// the store at `database_url`.
+    pub(crate) fn start_disclosure(setup: cratewatch_server::DisclosureSetup) -> Server {
+        Server::start_full(vec![DbSource::Path(cratewatch_testdata::advisory_db())], None, None, Some(setup))
+    }
+
+    pub(crate) fn start_full(
         mut dbs: Vec<DbSource>,
         index: Option<&Path>,
         sync_interval: Option<Duration>,
+        disclosure: Option<cratewatch_server::DisclosureSetup>,
     ) -> Server {
         let db = dbs.remove(0);
         let index: Arc<dyn CrateSource> = match index {
@@ -43,21 +56,50 @@ impl Server {
             index,
             sync_interval,
             settings: Settings { cache_ttl: Duration::from_secs(300), ..Settings::default() },
+            disclosure,
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, is_ready) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            let handle = runtime.handle().clone();
             runtime.block_on(cratewatch_server::serve(
                 config,
                 async move {
                     let _ = stopped.await;
                 },
-                move |address, state| ready.send((address, state)).unwrap(),
+                move |address, state| ready.send((address, state, handle)).unwrap(),
             ))
         });
-        let (address, state) = is_ready.recv_timeout(Duration::from_secs(60)).expect("server did not start");
-        Server { address, state, stop: Some(stop), thread: Some(thread) }
+        let (address, state, runtime) = is_ready.recv_timeout(Duration::from_secs(60)).expect("server did not start");
+        Server { address, state, runtime, stop: Some(stop), thread: Some(thread) }
+    }
+
+    /// Runs `future` on the server's runtime and waits for it.
+    pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// Sends `method path` with a JSON body (or none) and the headers; returns the status and the body
+    /// as JSON (`Null` when it is not JSON).
+    pub(crate) fn send_json(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let url = self.url(path);
+        let mut request = ureq::http::Request::builder().method(method).uri(&url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let request = request.header("content-type", "application/json").body(body).unwrap();
+        let response = agent().run(request).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = response.status().as_u16();
+        let text = response.into_body().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
     }
 
     pub(crate) fn url(&self, path: &str) -> String {

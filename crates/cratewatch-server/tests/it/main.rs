@@ -2,6 +2,7 @@
 //! registry index.
 
 mod api;
+mod disclosure;
 mod harness;
 mod merged;
 mod osv;

@@ -15,7 +15,89 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Serve the Security tab pages, feeds and JSON API over HTTP.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
+    /// Manage the users of the disclosure workflow and their API tokens.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+/// The store shared by `serve` and `user`.
+#[derive(Debug, Args)]
+pub(crate) struct StoreArgs {
+    /// The disclosure workflow's database: `sqlite:PATH` (created and migrated at start) or
+    /// `postgres://USER@HOST/DB` for several replicas [default: $CRATEWATCH_DATABASE_URL, then
+    /// sqlite:$XDG_DATA_HOME/cratewatch/cratewatch.db, then sqlite:~/.local/share/cratewatch/cratewatch.db].
+    #[arg(long, value_name = "URL")]
+    pub(crate) database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCommand {
+    /// Create a user and print their first API token (shown once; only its hash is stored).
+    Add {
+        /// The user's name (used to sign in, with the token).
+        name: String,
+        /// What the user may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// What the token allows: `read`, `write` (repeat for both) [default: read and write].
+        #[arg(long = "scope", value_name = "SCOPE", value_parser = ["read", "write"])]
+        scopes: Vec<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the users.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print a new API token for a user (shown once).
+    Token {
+        /// The user's name.
+        name: String,
+        /// What the token allows: `read`, `write` (repeat for both) [default: read and write].
+        #[arg(long = "scope", value_name = "SCOPE", value_parser = ["read", "write"])]
+        scopes: Vec<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke one API token, by the id `user list` shows.
+    Revoke {
+        /// The token's id.
+        token_id: i64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Disable a user: their tokens and sessions stop working at once.
+    Disable {
+        /// The user's name.
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// The workflow's roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RoleArg {
+    /// Handles the reports assigned to them.
+    Responder,
+    /// Sees every report, assigns, publishes.
+    Coordinator,
+    /// Everything, and user management.
+    Admin,
+}
+
+impl RoleArg {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            RoleArg::Responder => "responder",
+            RoleArg::Coordinator => "coordinator",
+            RoleArg::Admin => "admin",
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -47,6 +129,34 @@ pub(crate) struct ServeArgs {
     /// ~/.cache/cratewatch].
     #[arg(long, value_name = "DIR")]
     pub(crate) cache_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+
+    /// Serve the public pages and APIs only: no private reports, no store.
+    #[arg(long)]
+    pub(crate) no_disclosure: bool,
+
+    /// The SMTP relay for notifications, HOST:PORT (plain SMTP, e.g. a local Postfix). Without it,
+    /// notifications wait in the outbox, visible on each report, until one is configured.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub(crate) smtp: Option<String>,
+
+    /// The sender of notifications.
+    #[arg(long, value_name = "ADDRESS", default_value = "cratewatch <security@localhost>")]
+    pub(crate) mail_from: String,
+
+    /// Where escalations of overdue deadlines go (repeat for several).
+    #[arg(long = "coordinator-email", value_name = "ADDRESS")]
+    pub(crate) coordinator_emails: Vec<String>,
+
+    /// Where pre-notifications and announcements go, e.g. a distributions list (repeat for several).
+    #[arg(long = "distribution-email", value_name = "ADDRESS")]
+    pub(crate) distribution_emails: Vec<String>,
+
+    /// How often the workflow's scheduler runs: embargo ends, pre-notifications, escalations, mail.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub(crate) tick_interval: std::time::Duration,
 
     /// Log format on standard error.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]

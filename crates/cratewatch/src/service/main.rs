@@ -6,6 +6,7 @@
 
 mod cli;
 mod serve;
+mod user;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -15,7 +16,8 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
-        cli::Command::Serve(args) => serve::run(args),
+        cli::Command::Serve(args) => serve::run(*args),
+        cli::Command::User { command } => user::run(command),
     };
     match result {
         Ok(code) => code,

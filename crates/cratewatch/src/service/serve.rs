@@ -7,8 +7,11 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use cratewatch_db::GitMirror;
+use cratewatch_disclosure::SystemClock;
 use cratewatch_index::{CrateSource, IndexSnapshot, SparseIndex, SparseOptions};
-use cratewatch_server::{DbSource, NoIndex, ServeConfig, Settings};
+use cratewatch_server::{
+    DbSource, DisclosureConfig, DisclosureSetup, Mailer, NoIndex, NoMailer, ServeConfig, Settings, SmtpMailer,
+};
 
 use crate::cli::{LogFormat, ServeArgs};
 
@@ -27,6 +30,37 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .to_owned(),
         ..Settings::default()
     };
+    let disclosure = if args.no_disclosure {
+        None
+    } else {
+        let database_url = crate::user::database_url(&args.store)?;
+        tracing::info!(%database_url, "disclosure workflow on");
+        let mailer: Arc<dyn Mailer> = match &args.smtp {
+            Some(relay) => {
+                let (host, port) = relay
+                    .rsplit_once(':')
+                    .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
+                    .with_context(|| format!("--smtp {relay}: expected HOST:PORT"))?;
+                Arc::new(SmtpMailer::new(host, port, &args.mail_from).context("--mail-from")?)
+            }
+            None => Arc::new(NoMailer),
+        };
+        Some(DisclosureSetup {
+            database_url,
+            mailer,
+            clock: Arc::new(SystemClock),
+            config: DisclosureConfig {
+                coordinators: args.coordinator_emails.clone(),
+                distribution: args.distribution_emails.clone(),
+                base_url: settings.base_url.clone(),
+            },
+            tick_interval: if args.tick_interval.is_zero() {
+                std::time::Duration::from_secs(30)
+            } else {
+                args.tick_interval
+            },
+        })
+    };
     let config = ServeConfig {
         listen: args.listen,
         db,
@@ -34,6 +68,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         index,
         sync_interval: (!args.sync_interval.is_zero()).then_some(args.sync_interval),
         settings,
+        disclosure,
     };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;

@@ -1,0 +1,115 @@
+//! Turning request fields (JSON bodies and HTML forms alike) into workflow actions, and the rate
+//! limit of the public report form.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use cratewatch_disclosure::{Action, ChecklistItem, RejectReason, Rejection};
+use jiff::Timestamp;
+
+/// Reads `action` and its fields through `field` (a JSON object's string/number/bool values, or a
+/// form's values, as text). `from_reporter` is what an `add_message` is marked as: a reporter's
+/// messages are always theirs; staff may not pretend to be the reporter through the API.
+pub(crate) fn parse_action(
+    action: &str,
+    field: &dyn Fn(&str) -> Option<String>,
+    from_reporter: bool,
+) -> Result<Action, String> {
+    let text = |name: &str| -> Result<String, String> {
+        field(name).filter(|v| !v.trim().is_empty()).ok_or_else(|| format!("`{name}` is required for `{action}`"))
+    };
+    let int = |name: &str| -> Result<i64, String> {
+        let value = text(name)?;
+        value.trim().parse().map_err(|_| format!("`{name}` must be an integer, not `{value}`"))
+    };
+    let flag = |name: &str| -> Result<bool, String> {
+        match field(name).as_deref().map(str::trim) {
+            None | Some("" | "false" | "off" | "0") => Ok(false),
+            Some("true" | "on" | "1") => Ok(true),
+            Some(other) => Err(format!("`{name}` must be true or false, not `{other}`")),
+        }
+    };
+    let item = |name: &str| -> Result<ChecklistItem, String> {
+        let value = text(name)?;
+        value.parse().map_err(|_| format!("`{name}`: unknown checklist item `{value}`"))
+    };
+    Ok(match action {
+        "acknowledge" => Action::Acknowledge,
+        // The RUSTSEC id is allocated by the service in the same transaction.
+        "accept" => Action::Accept { rustsec_id: String::new() },
+        "reject" => {
+            let reason = text("reason")?;
+            let reason: RejectReason =
+                reason.parse().map_err(|_| format!("`reason` `{reason}` is not a rejection reason"))?;
+            let duplicate_of = match field("duplicate_of").filter(|v| !v.trim().is_empty()) {
+                Some(_) => Some(int("duplicate_of")?),
+                None => None,
+            };
+            Action::Reject(Rejection { reason, detail: text("detail")?, duplicate_of })
+        }
+        "start_fix" => Action::StartFix {
+            handler: int("handler")?,
+            affected_versions_confirmed: flag("affected_versions_confirmed")?,
+            similar_code_audited: flag("similar_code_audited")?,
+        },
+        "submit_draft" => Action::SubmitDraft { text: text("text")? },
+        "revise_draft" => Action::ReviseDraft,
+        "embargo" => {
+            let until = text("until")?;
+            let until: Timestamp = until
+                .trim()
+                .parse()
+                .map_err(|_| format!("`until` `{until}` is not an RFC 3339 time (e.g. 2026-12-01T16:00:00Z)"))?;
+            Action::Embargo { until }
+        }
+        "cancel_embargo" => Action::CancelEmbargo,
+        "publish" => Action::Publish,
+        "lift_embargo_early" => Action::LiftEmbargoEarly { reason: text("reason")? },
+        "update" => Action::Update { text: text("text")? },
+        "withdraw" => Action::Withdraw { reason: text("reason")? },
+        "add_message" => Action::AddMessage { from_reporter, body: text("body")? },
+        "assign" => Action::Assign { handler: int("handler")? },
+        "set_cve" => Action::SetCve { cve: text("cve")?.trim().to_owned() },
+        "edit_draft" => Action::EditDraft { text: text("text")? },
+        "check_item" => Action::CheckItem { item: item("item")? },
+        "uncheck_item" => Action::UncheckItem { item: item("item")? },
+        other => return Err(format!("unknown action `{other}`")),
+    })
+}
+
+/// A fixed-window limit per client address: at most `per_window` submissions in each window.
+pub(crate) struct RateLimiter {
+    per_window: u32,
+    window: Duration,
+    seen: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        RateLimiter { per_window: 5, window: Duration::from_secs(3600), seen: Mutex::default() }
+    }
+}
+
+impl RateLimiter {
+    /// Counts one submission from `client`; `Err` with the seconds to wait when over the limit.
+    pub(crate) fn check(&self, client: Option<IpAddr>) -> Result<(), u64> {
+        let client = client.unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let now = Instant::now();
+        let mut seen = self.seen.lock().expect("rate limiter lock");
+        if seen.len() > 100_000 {
+            seen.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+        }
+        let (start, count) = seen.entry(client).or_insert((now, 0));
+        if now.duration_since(*start) >= self.window {
+            *start = now;
+            *count = 0;
+        }
+        if *count >= self.per_window {
+            return Err(self.window.saturating_sub(now.duration_since(*start)).as_secs().max(1));
+        }
+        *count += 1;
+        Ok(())
+    }
+}

@@ -1,0 +1,458 @@
+//! The disclosure workflow over its JSON API, against a real server on loopback, on both stores
+//! (SQLite in a file, and the PostgreSQL server of `$CRATEWATCH_TEST_POSTGRES_URL`), with a settable
+//! clock and a real SMTP sink: a report from received to published, the policy's clocks and
+//! escalations, mail failures that lose nothing, each role refused what it must not do, and the
+//! embargo-leak walk over every public route.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cratewatch_disclosure::{Clock, ManualClock};
+use cratewatch_server::{DisclosureConfig, DisclosureSetup, Mailer, NoMailer, SmtpMailer};
+use cratewatch_store::Store;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Value, json};
+
+use super::harness::Server;
+use super::smtp_sink::SmtpSink;
+
+/// A store URL of the kind asked for, fresh for `name`.
+fn store_url(backend: &str, name: &str) -> String {
+    match backend {
+        "sqlite" => {
+            let dir = cratewatch_testdata::scratch_dir(&format!("disclosure-{name}"));
+            format!("sqlite:{}", dir.join("store.db").display())
+        }
+        _ => {
+            let server = std::env::var("CRATEWATCH_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+                panic!(
+                    "CRATEWATCH_TEST_POSTGRES_URL is not set: start the test server with \
+                     `export CRATEWATCH_TEST_POSTGRES_URL=\"$(bash scripts/postgres.sh start)\"` (scripts/test.sh does)"
+                )
+            });
+            let database = format!("cw_server_{}_{}", name.replace('-', "_"), std::process::id());
+            for sql in [format!("DROP DATABASE IF EXISTS {database}"), format!("CREATE DATABASE {database}")] {
+                let status = std::process::Command::new("psql")
+                    .args(["-q", "-v", "ON_ERROR_STOP=1", &server, "-c", &sql])
+                    .status()
+                    .expect("run psql");
+                assert!(status.success(), "{sql}");
+            }
+            let (base, _) = server.rsplit_once('/').expect("a database in the URL");
+            format!("{base}/{database}")
+        }
+    }
+}
+
+/// A running server with the workflow on, its clock, and tokens for a coordinator, two responders and
+/// a read-only coordinator.
+struct Workflow {
+    server: Server,
+    clock: ManualClock,
+    coordinator: String,
+    responder: (i64, String),
+    other_responder: String,
+    read_only: String,
+}
+
+const START: &str = "2026-11-02T09:00:00Z";
+
+impl Workflow {
+    fn start(backend: &str, name: &str, mailer: Arc<dyn Mailer>) -> Workflow {
+        let url = store_url(backend, name);
+        let clock = ManualClock::new(START.parse().unwrap());
+        let setup = DisclosureSetup {
+            database_url: url.clone(),
+            mailer,
+            clock: Arc::new(clock.clone()),
+            config: DisclosureConfig {
+                coordinators: vec!["coordinators@cratewatch.test".into()],
+                distribution: vec!["distros@lists.test".into()],
+                base_url: "http://cratewatch.test".into(),
+            },
+            // The tests run the scheduler themselves, at the times they set.
+            tick_interval: Duration::from_secs(3600),
+        };
+        let server = Server::start_disclosure(setup);
+        let now = clock.now().as_millisecond();
+        let (coordinator, responder, other_responder, read_only) = server.block_on(async {
+            let store = Store::open(&url).await.unwrap();
+            let (_, coordinator) = store.add_user("carol", "coordinator", &["read", "write"], now).await.unwrap();
+            let (ruth, responder) = store.add_user("ruth", "responder", &["read", "write"], now).await.unwrap();
+            let (_, other) = store.add_user("rex", "responder", &["read", "write"], now).await.unwrap();
+            let (_, read_only) = store.add_user("olga", "coordinator", &["read"], now).await.unwrap();
+            store.close().await;
+            (coordinator, (ruth.id, responder), other, read_only)
+        });
+        Workflow { server, clock, coordinator, responder, other_responder, read_only }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>, token: Option<&str>) -> (u16, Value) {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+        self.server.send_json(method, path, body.as_ref(), &headers)
+    }
+
+    fn act(&self, id: i64, token: &str, action: Value) -> (u16, Value) {
+        self.call("POST", &format!("/api/v1/reports/{id}/actions"), Some(action), Some(token))
+    }
+
+    fn act_ok(&self, id: i64, token: &str, action: Value) -> Value {
+        let (status, body) = self.act(id, token, action.clone());
+        assert_eq!(status, 200, "{action}: {body}");
+        body
+    }
+
+    fn submit(&self, title: &str) -> (i64, String) {
+        let report = json!({
+            "title": title,
+            "description": "Calling `insert_many` with an iterator that lies about its length writes past the buffer.",
+            "crate": "smallvec",
+            "reporter_name": "Rita Reporter",
+            "reporter_email": "rita@example.test",
+        });
+        let (status, body) = self.call("POST", "/api/v1/reports", Some(report), None);
+        assert_eq!(status, 201, "{body}");
+        (body["id"].as_i64().unwrap(), body["reporter_token"].as_str().unwrap().to_owned())
+    }
+
+    fn tick(&self) -> cratewatch_server::Tick {
+        let state = Arc::clone(&self.server.state);
+        self.server.block_on(async move {
+            let tick = state.disclosure().unwrap().tick().await.unwrap();
+            state.refresh_published().await.unwrap();
+            tick
+        })
+    }
+
+    fn view(&self, id: i64) -> Value {
+        let (status, body) = self.call("GET", &format!("/api/v1/reports/{id}"), None, Some(&self.coordinator));
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Takes a report from received to embargoed, returning its RUSTSEC id.
+    fn to_embargoed(&self, id: i64, title: &str, until: Timestamp) -> String {
+        let c = &self.coordinator;
+        self.act_ok(id, c, json!({"action": "acknowledge"}));
+        let accepted = self.act_ok(id, c, json!({"action": "accept"}));
+        let rustsec_id = accepted["rustsec_id"].as_str().unwrap().to_owned();
+        self.act_ok(
+            id,
+            c,
+            json!({"action": "start_fix", "handler": self.responder.0,
+                   "affected_versions_confirmed": true, "similar_code_audited": true}),
+        );
+        let draft = draft(&rustsec_id, title);
+        self.act_ok(id, &self.responder.1, json!({"action": "submit_draft", "text": draft}));
+        self.act_ok(id, &self.responder.1, json!({"action": "embargo", "until": until.to_string()}));
+        rustsec_id
+    }
+}
+
+fn draft(id: &str, title: &str) -> String {
+    format!(
+        r#"```toml
+[advisory]
+id = "{id}"
+package = "smallvec"
+date = "2026-11-02"
+url = "https://github.com/servo/rust-smallvec/issues/9999"
+categories = ["memory-corruption"]
+keywords = ["zebrafinch-keyword"]
+cvss = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+
+[versions]
+patched = [">= 1.13.3"]
+```
+
+# {title}
+
+`SmallVec::insert_many` trusted the length an iterator reported and wrote past its buffer when the
+iterator lied. Zebrafinch marker text for the leak test.
+"#
+    )
+}
+
+#[test]
+fn a_report_goes_from_received_to_published_on_sqlite() {
+    from_received_to_published("sqlite");
+}
+
+#[test]
+fn a_report_goes_from_received_to_published_on_postgres() {
+    from_received_to_published("postgres");
+}
+
+fn from_received_to_published(backend: &str) {
+    let w = Workflow::start(backend, &format!("flow-{backend}"), Arc::new(NoMailer));
+    let title = "Zebrafinch overflow in SmallVec::insert_many";
+    let (id, reporter) = w.submit(title);
+    let until: Timestamp = "2026-11-09T16:00:00Z".parse().unwrap();
+    let rustsec_id = w.to_embargoed(id, title, until);
+
+    // Allocated after the public database's last id of the year.
+    let number: u32 = rustsec_id.strip_prefix("RUSTSEC-2026-").unwrap().parse().unwrap();
+    assert!(number > 200, "{rustsec_id}");
+
+    // Publishing early is refused to the handler and, before the embargo's end, to everyone.
+    let (status, body) = w.act(id, &w.responder.1, json!({"action": "publish"}));
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = w.act(id, &w.coordinator, json!({"action": "publish"}));
+    assert_eq!(status, 422, "{body}");
+
+    // The scheduler pre-notifies 72 hours before the end, once, then publishes at the end.
+    w.clock.set(until - SignedDuration::from_hours(72) - SignedDuration::from_secs(1));
+    assert!(w.tick().prenotified.is_empty());
+    w.clock.set(until - SignedDuration::from_hours(72));
+    assert_eq!(w.tick().prenotified, [id]);
+    assert!(w.tick().prenotified.is_empty(), "pre-notified once");
+    w.clock.set(until - SignedDuration::from_secs(1));
+    assert!(w.tick().published.is_empty());
+    assert_eq!(w.server.get(&format!("/advisories/{rustsec_id}")).status, 404);
+    w.clock.set(until);
+    assert_eq!(w.tick().published, [id]);
+
+    // Published without a restart: the pages, the JSON API and the OSV API serve it.
+    let page = w.server.get(&format!("/advisories/{rustsec_id}"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Zebrafinch overflow"), "{}", page.body);
+    let osv = w.server.json(&format!("/v1/vulns/{rustsec_id}"));
+    // As in RustSec's export: `published` from the advisory's date, `modified` from its last change
+    // (here the publication).
+    assert_eq!(osv["published"], "2026-11-02T12:00:00Z");
+    assert_eq!(osv["modified"], "2026-11-09T16:00:00Z");
+    assert_eq!(osv["affected"][0]["package"]["name"], "smallvec");
+    let (_, query) = w.call("POST", "/v1/query", Some(json!({"package": {"purl": "pkg:cargo/smallvec@1.13.2"}})), None);
+    assert!(query["vulns"].as_array().unwrap().iter().any(|v| v["id"] == rustsec_id.as_str()), "{query}");
+    let security = w.server.json("/api/v1/crates/smallvec/security");
+    assert!(security.to_string().contains(&rustsec_id), "{security}");
+
+    // The timeline holds every step, in order, with who took it.
+    let view = w.view(id);
+    let steps: Vec<&str> = view["timeline"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        steps,
+        [
+            "received",
+            "acknowledge",
+            "accept",
+            "start_fix",
+            "submit_draft",
+            "embargo",
+            "mark_prenotified",
+            // Nobody wrote to the reporter for five days before the embargo ended: the policy's
+            // update clock ran out and the coordinators were told.
+            "escalate",
+            "publish"
+        ]
+    );
+    assert!(view["timeline"][7]["summary"].as_str().unwrap().to_lowercase().contains("update"), "{view}");
+    assert_eq!(view["timeline"][1]["actor"], "carol");
+    assert_eq!(view["timeline"][4]["actor"], "ruth");
+    assert_eq!(view["report"]["state"], "published");
+    // The notifications waited in the outbox (no relay configured); nothing was lost.
+    let kinds: Vec<&str> =
+        view["notifications"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
+    for kind in ["acknowledgement", "update", "prenotification", "announcement"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+
+    // The RustSec file is exportable, and the reporter sees the outcome through their token.
+    let export = w.server.get_with(
+        &format!("/api/v1/reports/{id}/advisory.md"),
+        &[("authorization", &format!("Bearer {}", w.coordinator))],
+    );
+    assert_eq!(export.status, 200);
+    assert!(export.body.contains(&format!("id = \"{rustsec_id}\"")));
+    let (status, mine) = w.call("GET", &format!("/api/v1/reports/{id}"), None, Some(&reporter));
+    assert_eq!(status, 200);
+    assert_eq!(mine["report"]["state"], "published");
+    assert!(mine["report"].get("draft").is_none(), "the reporter does not see staff fields");
+}
+
+#[test]
+fn nothing_embargoed_reaches_a_public_route() {
+    let w = Workflow::start("sqlite", "leak", Arc::new(NoMailer));
+    let title = "Zebrafinch overflow in SmallVec::insert_many";
+    let (id, _) = w.submit(title);
+    let until: Timestamp = "2026-11-09T16:00:00Z".parse().unwrap();
+    let rustsec_id = w.to_embargoed(id, title, until);
+    w.tick();
+
+    let walk = |expect: bool| {
+        let mut seen = Vec::new();
+        let gets = [
+            "/".to_owned(),
+            "/advisories".into(),
+            format!("/advisories/{rustsec_id}"),
+            "/crates/smallvec".into(),
+            "/crates/smallvec/security".into(),
+            "/crates/smallvec/1.13.2".into(),
+            "/crates/smallvec/1.13.2/security".into(),
+            "/crates/smallvec/feed.xml".into(),
+            "/categories".into(),
+            "/categories/memory-corruption".into(),
+            "/keywords/zebrafinch-keyword".into(),
+            "/search?q=zebrafinch".into(),
+            format!("/search?q={rustsec_id}"),
+            "/feed.xml".into(),
+            "/api/v1/advisories".into(),
+            "/api/v1/advisories?since=2026-01-01".into(),
+            format!("/api/v1/advisories/{rustsec_id}"),
+            "/api/v1/crates/smallvec/security".into(),
+            "/api/v1/crates/smallvec/1.13.2/security".into(),
+            format!("/v1/vulns/{rustsec_id}"),
+            "/packages/smallvec.json".into(),
+            "/healthz".into(),
+            "/metrics".into(),
+            "/api/openapi.json".into(),
+            "/api/v1/reports".into(),
+            format!("/api/v1/reports/{id}"),
+            "/api/v1/deadlines".into(),
+        ];
+        // The marks of the embargoed advisory: its title and description, and its id where the request
+        // does not itself carry the id (a page may echo what it was asked for).
+        let leaks = |path: &str, body: &str| {
+            let body = body.to_lowercase();
+            body.contains("zebrafinch overflow")
+                || body.contains("zebrafinch marker text")
+                || (!path.contains(&rustsec_id) && body.contains(&rustsec_id.to_lowercase()))
+        };
+        for path in &gets {
+            if leaks(path, &w.server.get(path).body) {
+                seen.push(path.clone());
+            }
+        }
+        let posts = [
+            ("/v1/query", json!({"package": {"name": "smallvec", "ecosystem": "crates.io"}})),
+            ("/v1/query", json!({"package": {"purl": "pkg:cargo/smallvec@1.13.2"}})),
+            ("/v1/querybatch", json!({"queries": [{"package": {"purl": "pkg:cargo/smallvec@1.13.2"}}]})),
+        ];
+        for (path, body) in posts {
+            let (_, answer) = w.call("POST", path, Some(body), None);
+            if leaks(path, &answer.to_string()) {
+                seen.push(path.to_owned());
+            }
+        }
+        if expect {
+            for path in [
+                format!("/advisories/{rustsec_id}"),
+                "/crates/smallvec/security".into(),
+                "/feed.xml".into(),
+                "/search?q=zebrafinch".into(),
+                format!("/v1/vulns/{rustsec_id}"),
+                "/packages/smallvec.json".into(),
+                "/v1/query".into(),
+                "/v1/querybatch".into(),
+            ] {
+                assert!(seen.contains(&path), "{path} shows the published advisory (seen on {seen:?})");
+            }
+        } else {
+            assert!(seen.is_empty(), "embargoed text on public routes: {seen:?}");
+        }
+    };
+    walk(false);
+    w.clock.set(until);
+    assert_eq!(w.tick().published, [id]);
+    walk(true);
+}
+
+#[test]
+fn each_role_is_refused_what_it_must_not_do() {
+    let w = Workflow::start("sqlite", "roles", Arc::new(NoMailer));
+    let (id, reporter) = w.submit("Zebrafinch overflow");
+    let (other_id, other_reporter) = w.submit("Another report");
+
+    // No token, a bad token, a revoked token.
+    assert_eq!(w.call("GET", "/api/v1/reports", None, None).0, 401);
+    assert_eq!(w.call("GET", "/api/v1/reports", None, Some("cw_not-a-token")).0, 401);
+
+    // A responder sees only what is assigned to them: nothing yet, and another's report is "not found".
+    let (status, list) = w.call("GET", "/api/v1/reports", None, Some(&w.responder.1));
+    assert_eq!((status, list["reports"].as_array().unwrap().len()), (200, 0));
+    assert_eq!(w.call("GET", &format!("/api/v1/reports/{id}"), None, Some(&w.responder.1)).0, 404);
+    assert_eq!(w.act(id, &w.responder.1, json!({"action": "acknowledge"})).0, 404);
+
+    // Assigned, the responder works on it; the other responder still cannot see it.
+    w.act_ok(id, &w.coordinator, json!({"action": "assign", "handler": w.responder.0}));
+    w.act_ok(id, &w.responder.1, json!({"action": "acknowledge"}));
+    assert_eq!(w.call("GET", &format!("/api/v1/reports/{id}"), None, Some(&w.other_responder)).0, 404);
+    // Coordinator-only steps are refused to the handler.
+    let (status, body) = w.act(id, &w.responder.1, json!({"action": "assign", "handler": w.responder.0}));
+    assert_eq!(status, 403, "{body}");
+
+    // A read-only token reads but cannot act.
+    assert_eq!(w.call("GET", &format!("/api/v1/reports/{id}"), None, Some(&w.read_only)).0, 200);
+    let (status, body) = w.act(id, &w.read_only, json!({"action": "add_message", "body": "hi"}));
+    assert_eq!(status, 403, "{body}");
+
+    // A reporter sees only their report, may add messages, and may take no workflow step.
+    assert_eq!(w.call("GET", &format!("/api/v1/reports/{other_id}"), None, Some(&reporter)).0, 404);
+    let (_, list) = w.call("GET", "/api/v1/reports", None, Some(&other_reporter));
+    let ids: Vec<i64> = list["reports"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [other_id]);
+    w.act_ok(id, &reporter, json!({"action": "add_message", "body": "More details: it also needs a ZST."}));
+    let (status, body) = w.act(id, &reporter, json!({"action": "accept"}));
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(w.call("GET", &format!("/api/v1/reports/{id}/advisory.md"), None, Some(&reporter)).0, 403);
+    let view = w.view(id);
+    assert_eq!(view["messages"][0]["from_reporter"], true);
+
+    // Stale views are refused: the version the caller saw is not the current one.
+    let (status, body) =
+        w.act(id, &w.coordinator, json!({"action": "add_message", "body": "late", "expected_version": 1}));
+    assert_eq!(status, 409, "{body}");
+    // Skipping a step is refused with the state named.
+    let (status, body) = w.act(id, &w.coordinator, json!({"action": "submit_draft", "text": "x"}));
+    assert_eq!(status, 409, "{body}");
+    assert!(body["errors"][0]["detail"].as_str().unwrap().contains("acknowledged"), "{body}");
+    // Malformed input is a clear 400.
+    let (status, body) = w.act(id, &w.coordinator, json!({"action": "embargo", "until": "next tuesday"}));
+    assert_eq!(status, 400, "{body}");
+    assert!(body["errors"][0]["detail"].as_str().unwrap().contains("RFC 3339"), "{body}");
+    let (status, _) = w.call("POST", "/api/v1/reports", Some(json!({"title": "", "description": "x"})), None);
+    assert_eq!(status, 422);
+}
+
+#[test]
+fn overdue_deadlines_escalate_once_and_mail_failures_lose_nothing() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let sink = runtime.block_on(SmtpSink::start());
+    let mailer = SmtpMailer::new("127.0.0.1", sink.address.port(), "cratewatch <security@cratewatch.test>").unwrap();
+    let w = Workflow::start("sqlite", "clocks", Arc::new(mailer));
+    let (id, _) = w.submit("Zebrafinch overflow");
+
+    // Within 24 hours nothing is overdue; one second after, the acknowledgement is, and escalates once.
+    let received = w.clock.now();
+    w.clock.set(received + SignedDuration::from_hours(24));
+    assert_eq!(w.tick().escalated, 0);
+    w.clock.set(received + SignedDuration::from_hours(24) + SignedDuration::from_secs(1));
+    let (_, due) = w.call("GET", "/api/v1/deadlines", None, Some(&w.coordinator));
+    assert_eq!(due["deadlines"][0]["deadline"]["kind"], "acknowledge");
+    assert_eq!(due["deadlines"][0]["deadline"]["overdue"], true);
+    assert_eq!(w.tick().escalated, 1);
+    assert_eq!(w.tick().escalated, 0, "escalated once");
+    let escalation = sink.received().into_iter().find(|m| m.to == ["coordinators@cratewatch.test"]).expect("mailed");
+    assert!(escalation.data.contains("overdue"), "{}", escalation.data);
+
+    // The relay goes down: the acknowledgement is not delivered, the workflow goes on, and the
+    // notification is retried later and delivered.
+    sink.refuse_next(1);
+    w.act_ok(id, &w.coordinator, json!({"action": "acknowledge"}));
+    let tick = w.tick();
+    assert_eq!((tick.sent, tick.failed), (0, 1));
+    let view = w.view(id);
+    let ack = view["notifications"].as_array().unwrap().iter().find(|n| n["kind"] == "acknowledgement").unwrap();
+    assert_eq!((ack["attempts"].as_i64(), ack["sent_at"].is_null()), (Some(1), true));
+    assert!(ack["last_error"].as_str().unwrap().contains("SMTP"), "{ack}");
+    w.act_ok(id, &w.coordinator, json!({"action": "accept"}));
+    w.clock.set(w.clock.now() + SignedDuration::from_mins(2));
+    let tick = w.tick();
+    assert_eq!(tick.failed, 0);
+    assert!(tick.sent >= 2, "{tick:?}");
+    let to_reporter: Vec<_> = sink.received().into_iter().filter(|m| m.to == ["rita@example.test"]).collect();
+    assert!(to_reporter.iter().any(|m| m.data.contains("received")), "the acknowledgement arrived");
+    assert!(to_reporter.len() >= 2);
+    drop(runtime);
+}
