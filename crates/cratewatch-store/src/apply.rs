@@ -10,9 +10,11 @@ use crate::{
     ReportRecord, RustsecId, Store,
 };
 
-/// The environment variable of the crash test hook. When it is `before-commit`, [`Store::apply`]
+/// The environment variable of the crash test hooks. When it is `before-commit`, [`Store::apply`]
 /// aborts the process right before it commits, after all its writes, so that a test can check that a
-/// crash leaves the report as it was. Nothing else reads it; leave it unset outside tests.
+/// crash leaves the report as it was. When it is `pause-before-commit`, it writes
+/// `store: paused before commit` to standard error there and waits forever, so that a test can kill
+/// the process (`kill -9`) at that point. Nothing else reads it; leave it unset outside tests.
 pub const CRASH_POINT_ENV: &str = "CRATEWATCH_STORE_CRASH_POINT";
 
 /// What a change to a report writes: the report's new fields, the event that records it, and the
@@ -134,9 +136,16 @@ impl Store {
         let mut tx = self.begin_write(&operation).await?;
         match self.apply_in(&mut tx, report_id, options, f, &operation).await {
             Ok(applied) => {
-                if std::env::var(CRASH_POINT_ENV).as_deref() == Ok("before-commit") {
-                    // The crash test hook: every write is done, the commit is not.
-                    std::process::abort();
+                match std::env::var(CRASH_POINT_ENV).as_deref() {
+                    // The crash test hooks: every write is done, the commit is not.
+                    Ok("before-commit") => std::process::abort(),
+                    Ok("pause-before-commit") => {
+                        eprintln!("store: paused before commit");
+                        loop {
+                            std::thread::sleep(std::time::Duration::from_secs(3600));
+                        }
+                    }
+                    _ => {}
                 }
                 tx.commit().await.map_err(Error::sql(&operation))?;
                 Ok(applied)

@@ -2,6 +2,7 @@
 //! formats, exit codes, ignores, targets and bad input.
 
 mod audit;
+mod crash;
 mod db_check;
 mod osv;
 mod osv_client;

@@ -28,6 +28,8 @@ fn serve_rejects_bad_arguments_with_exit_2() {
 pub(crate) struct Server {
     pub(crate) child: Child,
     pub(crate) address: String,
+    /// The lines it writes to standard error after announcing its address.
+    lines: std::sync::mpsc::Receiver<String>,
 }
 
 impl Drop for Server {
@@ -37,13 +39,35 @@ impl Drop for Server {
     }
 }
 
+impl Server {
+    /// Waits until the server writes a line containing `needle` to standard error.
+    pub(crate) fn wait_for(&self, needle: &str, timeout: std::time::Duration) -> String {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("the server did not write `{needle}` within {timeout:?}"),
+            }
+        }
+    }
+}
+
 /// Starts `cratewatch serve` on a free loopback port over the real advisory database, without a
 /// registry index, and waits until it accepts connections.
 pub(crate) fn start_server() -> Server {
+    start_server_with(&["--no-disclosure"], &[])
+}
+
+/// [`start_server`] with more arguments and environment variables.
+pub(crate) fn start_server_with(args: &[&str], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cratewatch"))
         .args(["serve", "--index", "none", "--listen", "127.0.0.1:0", "--sync-interval", "0", "--log", "warn"])
         .arg("--db")
         .arg(advisory_db())
+        .args(args)
+        .envs(env.iter().copied())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start cratewatch serve");
@@ -59,9 +83,15 @@ pub(crate) fn start_server() -> Server {
             break rest.split('/').next().expect("an address").to_owned();
         }
     };
-    // Keep reading its log so that it never blocks on a full pipe.
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    Server { child, address }
+    // Keep reading its log, so that it never blocks on a full pipe, and pass the lines on.
+    let (send, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines() {
+            let Ok(line) = line else { break };
+            let _ = send.send(line);
+        }
+    });
+    Server { child, address, lines }
 }
 
 #[cfg(unix)]
