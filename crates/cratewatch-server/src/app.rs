@@ -21,7 +21,7 @@ use serde::Deserialize;
 use crate::knowledge::{Entry, Knowledge};
 use crate::metrics::Metrics;
 use crate::security::CrateSecurity;
-use crate::{api, disclosure, feed, osv_api, pages};
+use crate::{api, audit_api, disclosure, feed, osv_api, pages};
 
 /// Limits and tunables of the application.
 #[derive(Clone, Debug)]
@@ -244,7 +244,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/reports/{id}", get(disclosure::api::get_report))
         .route("/api/v1/reports/{id}/actions", axum::routing::post(disclosure::api::act_on_report))
         .route("/api/v1/reports/{id}/advisory.md", get(disclosure::api::report_advisory))
+        .route("/api/v1/reports/{id}/osv.json", get(disclosure::api::report_osv))
         .route("/api/v1/deadlines", get(disclosure::api::list_deadlines))
+        .route("/api/v1/audit", axum::routing::post(audit_api::audit_lockfile))
         .route("/api/v1/drafts/check", axum::routing::post(disclosure::api::check_draft_text))
         .merge(disclosure::web::routes())
         .route("/healthz", get(healthz))
@@ -320,7 +322,7 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
 /// Whether the route (an index into [`ROUTES`](crate::metrics::ROUTES)) is one of the OSV queries, which
 /// take POST rather than GET and HEAD.
 fn accepts_post(route: usize) -> bool {
-    matches!(crate::metrics::ROUTES.get(route), Some(&"/v1/query" | &"/v1/querybatch"))
+    matches!(crate::metrics::ROUTES.get(route), Some(&"/v1/query" | &"/v1/querybatch" | &"/api/v1/audit"))
 }
 
 /// Whether the route belongs to the disclosure workflow, whose routes take POST as well as GET and

@@ -88,6 +88,8 @@ pub struct Knowledge {
     by_keyword: BTreeMap<String, Vec<usize>>,
     diagnostics: Vec<FileDiagnostic>,
     provenance: Provenance,
+    /// The advisories as the auditor takes them, built on first use.
+    advisories: std::sync::OnceLock<Vec<Arc<Advisory>>>,
 }
 
 pub use cratewatch_advisory::normalize_crate_name as normalize;
@@ -150,6 +152,7 @@ impl Knowledge {
             entries: Vec::new(),
             diagnostics,
             provenance,
+            advisories: std::sync::OnceLock::new(),
         };
         for (i, entry) in entries.iter().enumerate() {
             let a = &entry.advisory;
@@ -169,6 +172,11 @@ impl Knowledge {
         }
         knowledge.entries = entries;
         knowledge
+    }
+
+    /// Every advisory, newest first, shared as `cratewatch_audit::audit` takes them.
+    pub fn advisories(&self) -> &[Arc<Advisory>] {
+        self.advisories.get_or_init(|| self.entries.iter().map(|e| Arc::new(e.advisory.clone())).collect())
     }
 
     /// Every advisory, newest first.

@@ -5,6 +5,7 @@
 
 mod api;
 mod app;
+mod audit_api;
 mod disclosure;
 mod feed;
 mod knowledge;

@@ -41,6 +41,8 @@ pub(crate) const ROUTES: &[&str] = &[
     "/api/v1/reports/{id}",
     "/api/v1/reports/{id}/actions",
     "/api/v1/reports/{id}/advisory.md",
+    "/api/v1/reports/{id}/osv.json",
+    "/api/v1/audit",
     "/api/v1/deadlines",
     "/api/v1/drafts/check",
     "/healthz",

@@ -272,6 +272,27 @@ pub(crate) fn draft_check_json(text: &str) -> Value {
     })
 }
 
+/// `GET /api/v1/reports/{id}/osv.json`: the draft as the OSV record `osv export` would write for it
+/// (staff only), its `modified` time the report's last change.
+pub(crate) async fn report_osv(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    let disclosure = enabled(&state)?;
+    let principal = principal(disclosure, &headers).await?;
+    if let Principal::Reporter { .. } = principal {
+        return Err(Refusal::new(StatusCode::FORBIDDEN, "reporters cannot export drafts"));
+    }
+    let id = report_id(&id)?;
+    let view = disclosure.view(&principal, id).await?;
+    let entry = super::draft_entry(&view.record).ok_or_else(|| {
+        Refusal::new(StatusCode::NOT_FOUND, format!("report {id} has no valid draft advisory to export"))
+    })?;
+    let record = entry.osv.as_deref().unwrap_or("{}");
+    Ok(([(header::CONTENT_TYPE, "application/json")], record.to_owned()).into_response())
+}
+
 fn deadline_json(d: &Deadline) -> Value {
     json!({ "kind": d.kind.as_str(), "due_at": d.due_at.to_string(), "overdue": d.overdue })
 }

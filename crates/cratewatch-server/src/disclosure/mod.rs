@@ -369,14 +369,7 @@ impl Disclosure {
             states: vec![State::Published.as_str().to_owned(), State::Withdrawn.as_str().to_owned()],
             ..ReportFilter::default()
         };
-        let mut entries = Vec::new();
-        for record in self.store.list_reports(&filter).await? {
-            if let Some(advisory) = published_advisory(&record) {
-                let published = record.published_at.unwrap_or(record.updated_at) / 1000;
-                entries.push(Arc::new(Entry::published(advisory, published, record.updated_at / 1000)));
-            }
-        }
-        Ok(entries)
+        Ok(self.store.list_reports(&filter).await?.iter().filter_map(draft_entry).map(Arc::new).collect())
     }
 
     /// One pass of the scheduler: pre-notify and publish embargoed reports whose time has come,
@@ -617,6 +610,14 @@ fn notification_rows(record: &ReportRecord, n: &Notification, config: &Disclosur
         subject: n.subject.clone(),
         body: n.body.clone(),
     }]
+}
+
+/// A report's draft as a served entry: the advisory with its OSV record, `modified` from the report's
+/// last change.
+pub(crate) fn draft_entry(record: &ReportRecord) -> Option<Entry> {
+    let advisory = published_advisory(record)?;
+    let published = record.published_at.unwrap_or(record.updated_at) / 1000;
+    Some(Entry::published(advisory, published, record.updated_at / 1000))
 }
 
 /// The advisory a published (or withdrawn) report publishes: its draft, parsed as the database's files

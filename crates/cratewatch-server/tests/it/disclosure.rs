@@ -150,6 +150,20 @@ impl Workflow {
     }
 }
 
+/// A lockfile holding an affected smallvec.
+const LOCKFILE: &str = r#"version = 3
+
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = ["smallvec"]
+
+[[package]]
+name = "smallvec"
+version = "1.13.2"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+"#;
+
 fn draft(id: &str, title: &str) -> String {
     format!(
         r#"```toml
@@ -209,6 +223,9 @@ fn from_received_to_published(backend: &str) {
     assert!(w.tick().prenotified.is_empty(), "pre-notified once");
     w.clock.set(until - SignedDuration::from_secs(1));
     assert!(w.tick().published.is_empty());
+    let (status, audited) = w.server.post_text("/api/v1/audit", LOCKFILE);
+    assert_eq!(status, 200, "{audited}");
+    assert!(!audited.contains(&rustsec_id), "{audited}");
     assert_eq!(w.server.get(&format!("/advisories/{rustsec_id}")).status, 404);
     w.clock.set(until);
     assert_eq!(w.tick().published, [id]);
@@ -225,6 +242,11 @@ fn from_received_to_published(backend: &str) {
     assert_eq!(osv["affected"][0]["package"]["name"], "smallvec");
     let (_, query) = w.call("POST", "/v1/query", Some(json!({"package": {"purl": "pkg:cargo/smallvec@1.13.2"}})), None);
     assert!(query["vulns"].as_array().unwrap().iter().any(|v| v["id"] == rustsec_id.as_str()), "{query}");
+    let (_, audited) = w.server.post_text("/api/v1/audit", LOCKFILE);
+    let audited: Value = serde_json::from_str(&audited).unwrap();
+    let found: Vec<&str> =
+        audited["vulnerabilities"].as_array().unwrap().iter().filter_map(|v| v["advisory"].as_str()).collect();
+    assert!(found.contains(&rustsec_id.as_str()), "the audit reports it: {audited}");
     let security = w.server.json("/api/v1/crates/smallvec/security");
     assert!(security.to_string().contains(&rustsec_id), "{security}");
 
@@ -265,6 +287,9 @@ fn from_received_to_published(backend: &str) {
     );
     assert_eq!(export.status, 200);
     assert!(export.body.contains(&format!("id = \"{rustsec_id}\"")));
+    let (status, osv_export) = w.call("GET", &format!("/api/v1/reports/{id}/osv.json"), None, Some(&w.coordinator));
+    assert_eq!(status, 200);
+    assert_eq!(osv_export, osv, "the exported OSV record is the one the OSV API serves");
     let (status, mine) = w.call("GET", &format!("/api/v1/reports/{id}"), None, Some(&reporter));
     assert_eq!(status, 200);
     assert_eq!(mine["report"]["state"], "published");
@@ -335,6 +360,9 @@ fn nothing_embargoed_reaches_a_public_route() {
                 seen.push(path.to_owned());
             }
         }
+        if leaks("/api/v1/audit", &w.server.post_text("/api/v1/audit", LOCKFILE).1) {
+            seen.push("/api/v1/audit".to_owned());
+        }
         if expect {
             for path in [
                 format!("/advisories/{rustsec_id}"),
@@ -345,6 +373,7 @@ fn nothing_embargoed_reaches_a_public_route() {
                 "/packages/smallvec.json".into(),
                 "/v1/query".into(),
                 "/v1/querybatch".into(),
+                "/api/v1/audit".into(),
             ] {
                 assert!(seen.contains(&path), "{path} shows the published advisory (seen on {seen:?})");
             }

@@ -102,6 +102,17 @@ impl Server {
         (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
     }
 
+    /// POSTs `text` as plain text; the status and the body.
+    pub(crate) fn post_text(&self, path: &str, text: &str) -> (u16, String) {
+        let response = agent()
+            .post(&self.url(path))
+            .header("content-type", "text/plain")
+            .send(text)
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let status = response.status().as_u16();
+        (status, response.into_body().read_to_string().unwrap_or_default())
+    }
+
     pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }
