@@ -455,7 +455,7 @@ impl Disclosure {
                 .apply(record.id, |current| {
                     let event = NewEvent {
                         actor_user_id: None,
-                        actor_label: "scheduler".to_owned(),
+                        actor_label: Actor::system().name,
                         at: millis(now),
                         action: "escalate".to_owned(),
                         summary: format!(

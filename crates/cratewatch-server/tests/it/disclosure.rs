@@ -131,21 +131,34 @@ impl Workflow {
         body
     }
 
-    /// Takes a report from received to embargoed, returning its RUSTSEC id.
+    /// Takes a report from received to embargoed, returning its RUSTSEC id: a coordinator assigns it,
+    /// and the responder takes every step from there.
     fn to_embargoed(&self, id: i64, title: &str, until: Timestamp) -> String {
-        let c = &self.coordinator;
-        self.act_ok(id, c, json!({"action": "acknowledge"}));
-        let accepted = self.act_ok(id, c, json!({"action": "accept"}));
+        self.act_ok(id, &self.coordinator, json!({"action": "assign", "handler": self.responder.0}));
+        let r = &self.responder.1;
+        self.act_ok(id, r, json!({"action": "acknowledge"}));
+        let accepted = self.act_ok(id, r, json!({"action": "accept"}));
         let rustsec_id = accepted["rustsec_id"].as_str().unwrap().to_owned();
         self.act_ok(
             id,
-            c,
+            r,
             json!({"action": "start_fix", "handler": self.responder.0,
                    "affected_versions_confirmed": true, "similar_code_audited": true}),
         );
+        // The draft is checked live first, as the editor does.
         let draft = draft(&rustsec_id, title);
-        self.act_ok(id, &self.responder.1, json!({"action": "submit_draft", "text": draft}));
-        self.act_ok(id, &self.responder.1, json!({"action": "embargo", "until": until.to_string()}));
+        let (status, check) = self.call("POST", "/api/v1/drafts/check", Some(json!({"text": draft})), Some(r));
+        assert_eq!(status, 200);
+        assert_eq!(check["valid"], true, "{check}");
+        assert_eq!(check["cvss"]["score"], 9.8, "{check}");
+        assert_eq!(check["cvss"]["severity"], "critical", "{check}");
+        let broken = draft.replace("package = \"smallvec\"", "package = 7");
+        let (_, check) = self.call("POST", "/api/v1/drafts/check", Some(json!({"text": broken})), Some(r));
+        assert_eq!(check["valid"], false, "{check}");
+        let (status, refused) = self.act(id, r, json!({"action": "submit_draft", "text": broken}));
+        assert_eq!(status, 422, "{refused}");
+        self.act_ok(id, r, json!({"action": "submit_draft", "text": draft}));
+        self.act_ok(id, r, json!({"action": "embargo", "until": until.to_string()}));
         rustsec_id
     }
 }
@@ -257,6 +270,7 @@ fn from_received_to_published(backend: &str) {
         steps,
         [
             "received",
+            "assign",
             "acknowledge",
             "accept",
             "start_fix",
@@ -269,9 +283,10 @@ fn from_received_to_published(backend: &str) {
             "publish"
         ]
     );
-    assert!(view["timeline"][7]["summary"].as_str().unwrap().to_lowercase().contains("update"), "{view}");
+    assert!(view["timeline"][8]["summary"].as_str().unwrap().to_lowercase().contains("update"), "{view}");
     assert_eq!(view["timeline"][1]["actor"], "carol");
-    assert_eq!(view["timeline"][4]["actor"], "ruth");
+    assert_eq!(view["timeline"][2]["actor"], "ruth");
+    assert_eq!(view["timeline"][9]["actor"], "cratewatch", "the scheduler published it");
     assert_eq!(view["report"]["state"], "published");
     // The notifications waited in the outbox (no relay configured); nothing was lost.
     let kinds: Vec<&str> =
