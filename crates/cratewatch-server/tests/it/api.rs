@@ -207,8 +207,33 @@ fn openapi_documents_every_api_route() {
         "/v1/querybatch",
         "/v1/vulns/{id}",
         "/packages/{file}",
+        "/api/v1/reports",
+        "/api/v1/reports/{id}",
+        "/api/v1/reports/{id}/actions",
+        "/api/v1/reports/{id}/advisory.md",
+        "/api/v1/reports/{id}/osv.json",
+        "/api/v1/deadlines",
+        "/api/v1/drafts/check",
+        "/api/v1/audit",
     ] {
         assert!(paths.contains_key(route), "{route} is not documented");
+    }
+    // The submission is open to anyone; every other disclosure operation needs the bearer scheme.
+    assert_eq!(doc["components"]["securitySchemes"]["bearerAuth"]["scheme"], "bearer");
+    for (route, method, authenticated) in [
+        ("/api/v1/reports", "post", false),
+        ("/api/v1/reports", "get", true),
+        ("/api/v1/reports/{id}", "get", true),
+        ("/api/v1/reports/{id}/actions", "post", true),
+        ("/api/v1/reports/{id}/advisory.md", "get", true),
+        ("/api/v1/reports/{id}/osv.json", "get", true),
+        ("/api/v1/deadlines", "get", true),
+        ("/api/v1/drafts/check", "post", true),
+    ] {
+        let operation = &paths[route][method];
+        assert!(operation.is_object(), "{method} {route} is not documented");
+        let security = operation.get("security").map(Value::to_string).unwrap_or_default();
+        assert_eq!(security.contains("bearerAuth"), authenticated, "{method} {route}: security {security}");
     }
     // Every schema reference resolves.
     let text = doc.to_string();
