@@ -62,7 +62,10 @@ fn split(text: &str) -> Result<Parts<'_>, Diagnostic> {
     let end = text.find("\n```").ok_or_else(|| {
         Diagnostic::error(Code::UnterminatedFrontMatter, Some(1), "the ```toml block is never closed")
     })?;
+    // A file with CR LF line endings (edited on Windows, or sent from a browser's text area) leaves a
+    // lone CR before the closing fence, which TOML refuses; the other CRs end TOML lines as they may.
     let front_matter = &text[OPEN.len()..end];
+    let front_matter = front_matter.strip_suffix('\r').unwrap_or(front_matter);
     let closing_line = line_at(text, end + 1);
     let markdown = text[end + 4..].trim_start();
     let Some(heading) = markdown.strip_prefix("# ") else {

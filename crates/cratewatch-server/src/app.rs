@@ -287,7 +287,11 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
     let route = crate::metrics::route_index(request.extensions().get::<MatchedPath>().map(MatchedPath::as_str));
     let method = request.method().clone();
     // The path is kept only when it will be logged: this runs on every request.
-    let path = tracing::enabled!(tracing::Level::DEBUG).then(|| request.uri().path().to_owned());
+    // Workflow paths can carry a reporter's secret (`/report/{token}`): those log their route pattern.
+    let path = tracing::enabled!(tracing::Level::DEBUG).then(|| match is_workflow(route) {
+        true => crate::metrics::ROUTES[route].to_owned(),
+        false => request.uri().path().to_owned(),
+    });
     let mut response = if uri_len > state.settings.max_uri {
         problem(StatusCode::URI_TOO_LONG, "the request target is too long")
     } else if header_bytes > state.settings.max_headers {

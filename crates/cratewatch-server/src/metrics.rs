@@ -47,6 +47,15 @@ pub(crate) const ROUTES: &[&str] = &[
     "/api/v1/drafts/check",
     "/healthz",
     "/metrics",
+    "/signin",
+    "/signout",
+    "/disclosure",
+    "/disclosure/reports/{id}",
+    "/disclosure/reports/{id}/actions",
+    "/disclosure/reports/{id}/preview",
+    "/report",
+    "/report/{token}",
+    "/report/{token}/messages",
     "unmatched",
 ];
 

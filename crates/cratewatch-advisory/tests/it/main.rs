@@ -223,6 +223,14 @@ fn a_minimal_advisory_loads() {
 }
 
 #[test]
+fn crlf_line_endings_load_the_same_advisory() {
+    // Files edited on Windows, and text from a browser's text area, end lines with CR LF.
+    let unix = check(&file(MINIMAL), &[]).advisory.unwrap();
+    let windows = check(&file(MINIMAL).replace('\n', "\r\n"), &[]).advisory.unwrap();
+    assert_eq!(windows, unix);
+}
+
+#[test]
 fn the_file_must_start_with_toml_front_matter() {
     check("# Demo is broken\n\nIt really is.\n", &["error missing-front-matter@1"]);
     check(&format!("\n{}", file(MINIMAL)), &["error missing-front-matter@1"]);

@@ -345,13 +345,16 @@ fn report_json(r: &ReportRecord, staff: bool) -> Value {
 fn view_json(view: &ReportView, staff: bool) -> Value {
     json!({
         "report": report_json(&view.record, staff),
-        "timeline": view.events.iter().map(|e| {
-            let mut event = json!({
-                "seq": e.seq, "at": ms(Some(e.at)), "actor": e.actor_label, "action": e.action,
-                "summary": e.summary, "from_state": e.from_state, "to_state": e.to_state,
-            });
-            if staff { event["detail"] = e.detail.clone(); }
-            event
+        // The reporter sees the state changes only: not who took them, nor the staff's notes.
+        "timeline": view.events.iter().filter(|e| staff || e.seq == 1 || e.from_state != e.to_state).map(|e| {
+            if staff {
+                json!({
+                    "seq": e.seq, "at": ms(Some(e.at)), "actor": e.actor_label, "action": e.action,
+                    "summary": e.summary, "from_state": e.from_state, "to_state": e.to_state, "detail": e.detail,
+                })
+            } else {
+                json!({ "at": ms(Some(e.at)), "action": e.action, "from_state": e.from_state, "to_state": e.to_state })
+            }
         }).collect::<Vec<_>>(),
         "messages": view.messages.iter().map(|m| json!({
             "at": ms(Some(m.at)), "from_reporter": m.from_reporter, "author": m.author_label, "body": m.body,

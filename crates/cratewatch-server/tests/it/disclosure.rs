@@ -309,6 +309,16 @@ fn from_received_to_published(backend: &str) {
     assert_eq!(status, 200);
     assert_eq!(mine["report"]["state"], "published");
     assert!(mine["report"].get("draft").is_none(), "the reporter does not see staff fields");
+    let theirs: Vec<&str> =
+        mine["timeline"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        theirs,
+        ["received", "acknowledge", "accept", "start_fix", "submit_draft", "embargo", "publish"],
+        "the reporter sees the state changes only"
+    );
+    assert!(
+        mine["timeline"].as_array().unwrap().iter().all(|e| e.get("actor").is_none() && e.get("summary").is_none())
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod api;
 mod disclosure;
+mod disclosure_web;
 mod harness;
 mod merged;
 mod osv;
