@@ -625,6 +625,12 @@ pub(crate) fn draft_entry(record: &ReportRecord) -> Option<Entry> {
 fn published_advisory(record: &ReportRecord) -> Option<Advisory> {
     let draft = record.draft.as_deref()?;
     let mut advisory = parse_advisory(draft, Collection::Crates).advisory?;
+    // A CVE id recorded on the report is an alias of the advisory, whether or not the draft lists it.
+    if let Some(cve) = &record.cve
+        && !advisory.aliases.iter().any(|a| a.eq_ignore_ascii_case(cve))
+    {
+        advisory.aliases.push(cve.clone());
+    }
     if let Some(at) = record.withdrawn_at {
         let date = time(at).to_zoned(jiff::tz::TimeZone::UTC).date();
         advisory.withdrawn = Date::new(date.year() as u16, date.month() as u8, date.day() as u8).ok();

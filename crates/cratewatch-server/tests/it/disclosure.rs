@@ -228,6 +228,11 @@ fn from_received_to_published(backend: &str) {
     let (status, body) = w.act(id, &w.coordinator, json!({"action": "publish"}));
     assert_eq!(status, 422, "{body}");
 
+    // A CVE id arrives while the report is embargoed; it becomes an alias of the published advisory.
+    w.act_ok(id, &w.responder.1, json!({"action": "set_cve", "cve": "CVE-2026-424242"}));
+    let (status, body) = w.act(id, &w.responder.1, json!({"action": "set_cve", "cve": "cve 2026"}));
+    assert_eq!(status, 422, "{body}");
+
     // The scheduler pre-notifies 72 hours before the end, once, then publishes at the end.
     w.clock.set(until - SignedDuration::from_hours(72) - SignedDuration::from_secs(1));
     assert!(w.tick().prenotified.is_empty());
@@ -253,6 +258,8 @@ fn from_received_to_published(backend: &str) {
     assert_eq!(osv["published"], "2026-11-02T12:00:00Z");
     assert_eq!(osv["modified"], "2026-11-09T16:00:00Z");
     assert_eq!(osv["affected"][0]["package"]["name"], "smallvec");
+    assert_eq!(osv["aliases"], json!(["CVE-2026-424242"]));
+    assert_eq!(w.server.json("/v1/vulns/CVE-2026-424242")["id"], rustsec_id.as_str(), "found by its alias");
     let (_, query) = w.call("POST", "/v1/query", Some(json!({"package": {"purl": "pkg:cargo/smallvec@1.13.2"}})), None);
     assert!(query["vulns"].as_array().unwrap().iter().any(|v| v["id"] == rustsec_id.as_str()), "{query}");
     let (_, audited) = w.server.post_text("/api/v1/audit", LOCKFILE);
@@ -276,6 +283,7 @@ fn from_received_to_published(backend: &str) {
             "start_fix",
             "submit_draft",
             "embargo",
+            "set_cve",
             "mark_prenotified",
             // Nobody wrote to the reporter for five days before the embargo ended: the policy's
             // update clock ran out and the coordinators were told.
@@ -283,10 +291,10 @@ fn from_received_to_published(backend: &str) {
             "publish"
         ]
     );
-    assert!(view["timeline"][8]["summary"].as_str().unwrap().to_lowercase().contains("update"), "{view}");
+    assert!(view["timeline"][9]["summary"].as_str().unwrap().to_lowercase().contains("update"), "{view}");
     assert_eq!(view["timeline"][1]["actor"], "carol");
     assert_eq!(view["timeline"][2]["actor"], "ruth");
-    assert_eq!(view["timeline"][9]["actor"], "cratewatch", "the scheduler published it");
+    assert_eq!(view["timeline"][10]["actor"], "cratewatch", "the scheduler published it");
     assert_eq!(view["report"]["state"], "published");
     // The notifications waited in the outbox (no relay configured); nothing was lost.
     let kinds: Vec<&str> =
