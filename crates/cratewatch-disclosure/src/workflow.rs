@@ -4,6 +4,7 @@
 use cratewatch_advisory::Diagnostic;
 use jiff::Timestamp;
 
+use crate::Role;
 use crate::action::verb;
 use crate::ids::check_cve;
 use crate::notify::Recipient;
@@ -184,6 +185,14 @@ pub fn apply(report: &Report, action: &Action, actor: &Actor, now: Timestamp) ->
             if !similar_code_audited {
                 return Err(invalid("the code is not audited for similar problems".to_owned()));
             }
+            // Choosing someone else as handler is assigning, which is the coordinators' to do.
+            if !matches!(actor.role, Role::Coordinator | Role::Admin) && actor.user != Some(*handler) {
+                return Err(invalid(format!(
+                    "a {} can start the fix only as its handler (user {}); a coordinator assigns others",
+                    actor.role,
+                    actor.user.map_or_else(|| "none".to_owned(), |u| u.to_string())
+                )));
+            }
             next.handler = Some(*handler);
             next.affected_versions_confirmed = true;
             next.similar_code_audited = true;
@@ -198,6 +207,16 @@ pub fn apply(report: &Report, action: &Action, actor: &Actor, now: Timestamp) ->
         Action::Embargo { until } => {
             if *until <= now {
                 return Err(invalid(format!("the embargo end {until} is not in the future")));
+            }
+            // The distributions are pre-notified 72 hours before the end; only a coordinator may leave
+            // them less (the scheduler then pre-notifies at once, and publishes only after that).
+            if *until < crate::deadline::plus(now, crate::deadline::PRENOTIFICATION)
+                && !matches!(actor.role, Role::Coordinator | Role::Admin)
+            {
+                return Err(invalid(format!(
+                    "the embargo end {until} is less than 72 hours away, too soon to pre-notify the \
+                     distributions; a coordinator may set a shorter embargo"
+                )));
             }
             next.embargo_until = Some(*until);
             next.prenotified_at = None;

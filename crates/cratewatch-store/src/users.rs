@@ -230,15 +230,23 @@ impl Store {
     }
 
     /// Revokes a token. Returns whether it was active (false if it was already revoked or does not
-    /// exist); a token is revoked once, at the first time given.
+    /// exist); a token is revoked once, at the first time given. The user's web sessions end too: a
+    /// session may have been opened with that token (a leaked token is revoked for that reason).
     pub async fn revoke_token(&self, token_id: i64, now: i64) -> Result<bool, Error> {
         let operation = format!("revoke token {token_id}");
+        let mut tx = self.pool.begin().await.map_err(Error::sql(&operation))?;
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(token_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(Error::sql(&operation))?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = (SELECT user_id FROM api_tokens WHERE id = $1)")
+            .bind(token_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::sql(&operation))?;
+        tx.commit().await.map_err(Error::sql(&operation))?;
         Ok(done.rows_affected() == 1)
     }
 

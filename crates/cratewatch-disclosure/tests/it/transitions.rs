@@ -440,3 +440,26 @@ fn a_whole_life() {
     assert_eq!(report.cve.as_deref(), Some("CVE-2026-41234"));
     assert_eq!(report.last_reporter_update_at, Some(embargo_end()), "the publication news was the last update");
 }
+
+#[test]
+fn a_responder_neither_reassigns_through_start_fix_nor_embargoes_for_less_than_72_hours() {
+    // Naming someone else as handler is assigning, which only coordinators do.
+    let mut accepted = report_in(State::Accepted);
+    accepted.handler = Some(HANDLER);
+    let other =
+        Action::StartFix { handler: HANDLER + 1, affected_versions_confirmed: true, similar_code_audited: true };
+    let refused = apply(&accepted, &other, &handler(), t0()).unwrap_err();
+    assert!(refused.to_string().contains("only as its handler"), "{refused}");
+    let outcome = apply(&accepted, &other, &coordinator(), t0()).unwrap();
+    assert_eq!(outcome.report.handler, Some(HANDLER + 1));
+
+    // An embargo must leave the 72 hours of pre-notification, unless a coordinator decides otherwise.
+    let mut drafted = report_in(State::Drafted);
+    drafted.handler = Some(HANDLER);
+    let now = t0() + days(3);
+    let short = Action::Embargo { until: now + hours(72) - secs(1) };
+    let refused = apply(&drafted, &short, &handler(), now).unwrap_err();
+    assert!(refused.to_string().contains("less than 72 hours"), "{refused}");
+    assert!(apply(&drafted, &Action::Embargo { until: now + hours(72) }, &handler(), now).is_ok());
+    assert!(apply(&drafted, &short, &coordinator(), now).is_ok());
+}

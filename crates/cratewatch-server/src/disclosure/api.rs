@@ -356,8 +356,11 @@ fn view_json(view: &ReportView, staff: bool) -> Value {
                 json!({ "at": ms(Some(e.at)), "action": e.action, "from_state": e.from_state, "to_state": e.to_state })
             }
         }).collect::<Vec<_>>(),
+        // The reporter is not told which staff member wrote.
         "messages": view.messages.iter().map(|m| json!({
-            "at": ms(Some(m.at)), "from_reporter": m.from_reporter, "author": m.author_label, "body": m.body,
+            "at": ms(Some(m.at)), "from_reporter": m.from_reporter,
+            "author": if staff || m.from_reporter { m.author_label.as_str() } else { "Security team" },
+            "body": m.body,
         })).collect::<Vec<_>>(),
         "deadlines": view.deadlines.iter().map(deadline_json).collect::<Vec<_>>(),
         "notifications": view.notifications.iter().map(|n| json!({

@@ -79,7 +79,10 @@ pub(crate) fn parse_action(
     })
 }
 
-/// A fixed-window limit per client address: at most `per_window` submissions in each window.
+/// How many client addresses the limiter remembers at most.
+const MAX_CLIENTS: usize = 100_000;
+
+/// A fixed-window limit per client address (per /64 for IPv6): at most `per_window` submissions in each window.
 pub(crate) struct RateLimiter {
     per_window: u32,
     window: Duration,
@@ -95,11 +98,27 @@ impl Default for RateLimiter {
 impl RateLimiter {
     /// Counts one submission from `client`; `Err` with the seconds to wait when over the limit.
     pub(crate) fn check(&self, client: Option<IpAddr>) -> Result<(), u64> {
-        let client = client.unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        // One IPv6 host usually holds a whole /64: count the /64, or each address would be a new client.
+        let client = match client.unwrap_or(IpAddr::from([0, 0, 0, 0])) {
+            IpAddr::V6(v6) => {
+                let mut octets = v6.octets();
+                octets[8..].fill(0);
+                IpAddr::from(octets)
+            }
+            v4 => v4,
+        };
         let now = Instant::now();
         let mut seen = self.seen.lock().expect("rate limiter lock");
-        if seen.len() > 100_000 {
+        if seen.len() >= MAX_CLIENTS {
             seen.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+            // Still full of live entries (a flood from many addresses): forget the older half, so that
+            // memory stays bounded; those clients start a new window.
+            if seen.len() >= MAX_CLIENTS / 2 {
+                let mut starts: Vec<Instant> = seen.values().map(|(start, _)| *start).collect();
+                starts.sort_unstable();
+                let cut = starts[starts.len() / 2];
+                seen.retain(|_, (start, _)| *start > cut);
+            }
         }
         let (start, count) = seen.entry(client).or_insert((now, 0));
         if now.duration_since(*start) >= self.window {
@@ -111,5 +130,35 @@ impl RateLimiter {
         }
         *count += 1;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limit_counts_per_address_and_per_ipv6_64() {
+        let limiter = RateLimiter::default();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        for _ in 0..5 {
+            assert!(limiter.check(Some(a)).is_ok());
+        }
+        assert!(limiter.check(Some(a)).is_err());
+        assert!(limiter.check(Some("192.0.2.2".parse().unwrap())).is_ok(), "another address");
+        for i in 0..5 {
+            assert!(limiter.check(Some(format!("2001:db8::{i}").parse().unwrap())).is_ok());
+        }
+        assert!(limiter.check(Some("2001:db8::ffff:1".parse().unwrap())).is_err(), "the same /64");
+        assert!(limiter.check(Some("2001:db8:0:1::1".parse().unwrap())).is_ok(), "another /64");
+    }
+
+    #[test]
+    fn memory_stays_bounded_under_a_flood_of_addresses() {
+        let limiter = RateLimiter::default();
+        for i in 0..(MAX_CLIENTS as u32 + 10) {
+            let _ = limiter.check(Some(IpAddr::from(i.to_be_bytes())));
+        }
+        assert!(limiter.seen.lock().unwrap().len() <= MAX_CLIENTS);
     }
 }

@@ -301,6 +301,7 @@ impl Disclosure {
             return Err(WorkflowError::Forbidden("this token lacks the `write` scope".into()));
         }
         let record = self.readable(principal, id).await?;
+        self.check_references(&action).await?;
         let actor = principal.actor_for(&record);
         let now = self.now();
         let mut options = ApplyOptions::new();
@@ -346,6 +347,33 @@ impl Disclosure {
         }
     }
 
+    /// The users and reports an action names exist: a handler is an enabled responder, coordinator or
+    /// admin, and a duplicate is another report.
+    async fn check_references(&self, action: &Action) -> Result<(), WorkflowError> {
+        let handler = match action {
+            Action::Assign { handler } | Action::StartFix { handler, .. } => Some(*handler),
+            _ => None,
+        };
+        if let Some(handler) = handler {
+            let user = self.store.user(handler).await?;
+            let fit = user.as_ref().is_some_and(|u| {
+                !u.disabled && matches!(u.role.parse::<Role>(), Ok(Role::Responder | Role::Coordinator | Role::Admin))
+            });
+            if !fit {
+                return Err(WorkflowError::Invalid(format!(
+                    "user {handler} is not an enabled responder or coordinator"
+                )));
+            }
+        }
+        if let Action::Reject(rejection) = action
+            && let Some(other) = rejection.duplicate_of
+            && self.store.report(other).await?.is_none()
+        {
+            return Err(WorkflowError::Invalid(format!("there is no report {other} to be a duplicate of")));
+        }
+        Ok(())
+    }
+
     /// The report if the principal may see it; "not found" otherwise.
     async fn readable(&self, principal: &Principal, id: i64) -> Result<ReportRecord, WorkflowError> {
         let not_found = || WorkflowError::NotFound(format!("no report {id}"));
@@ -386,7 +414,9 @@ impl Disclosure {
             if report.state == State::Embargoed
                 && let Some(until) = report.embargo_until
             {
-                if now >= until {
+                // Never published before the distributions were told: a short embargo (which only a
+                // coordinator can set) is pre-notified at once, and published on the next tick.
+                if now >= until && report.prenotified_at.is_some() {
                     match self.change(record.id, ApplyOptions::new(), Actor::system(), Action::Publish, now).await {
                         Ok(_) => tick.published.push(record.id),
                         Err(e) => {
@@ -400,6 +430,9 @@ impl Disclosure {
                         Ok(()) => tick.prenotified.push(record.id),
                         Err(e) => tracing::error!(report = record.id, error = %e, "cannot pre-notify"),
                     }
+                    // The snapshot is stale now (its pre-notification deadline is met): the next tick
+                    // looks at the report again.
+                    continue;
                 }
             }
             tick.escalated += self.escalate(&record, &report, now).await?;
@@ -450,9 +483,12 @@ impl Disclosure {
                 continue;
             }
             let config = self.config.clone();
+            // Only if nothing changed since the events were read: another replica's escalation (or any
+            // step) bumps the version, and this one is then left to the next tick, which sees it.
+            let unchanged = ApplyOptions::new().expect_version(record.row_version);
             let applied = self
                 .store
-                .apply(record.id, |current| {
+                .apply_with(record.id, unchanged, |current, _| {
                     let event = NewEvent {
                         actor_user_id: None,
                         actor_label: Actor::system().name,
@@ -476,6 +512,7 @@ impl Disclosure {
                 .await;
             match applied {
                 Ok(_) => count += 1,
+                Err(cratewatch_store::Error::StaleVersion { .. }) => return Ok(count),
                 Err(e) => return Err(WorkflowError::Store(e.to_string())),
             }
         }

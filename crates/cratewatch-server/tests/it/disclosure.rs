@@ -415,6 +415,10 @@ fn nothing_embargoed_reaches_a_public_route() {
         }
     };
     walk(false);
+    // Pre-notified distributions see nothing public either.
+    w.clock.set(until - SignedDuration::from_hours(1));
+    assert_eq!(w.tick().prenotified, [id], "the scheduler pre-notifies before it publishes");
+    walk(false);
     w.clock.set(until);
     assert_eq!(w.tick().published, [id]);
     walk(true);
@@ -517,4 +521,31 @@ fn overdue_deadlines_escalate_once_and_mail_failures_lose_nothing() {
     assert!(to_reporter.iter().any(|m| m.data.contains("received")), "the acknowledgement arrived");
     assert!(to_reporter.len() >= 2);
     drop(runtime);
+}
+
+#[test]
+fn concurrent_schedulers_escalate_each_overdue_deadline_once() {
+    // Two replicas' schedulers ticking at the same moment, over many overdue reports.
+    let w = Workflow::start("sqlite", "replicas", Arc::new(NoMailer));
+    // Five reports: the public form's limit per address and hour.
+    let ids: Vec<i64> = (0..5).map(|i| w.submit(&format!("Report {i}")).0).collect();
+    w.clock.set(w.clock.now() + SignedDuration::from_hours(24) + SignedDuration::from_secs(1));
+    let state = Arc::clone(&w.server.state);
+    let (a, b) = w.server.block_on(async move {
+        let d = state.disclosure().unwrap();
+        tokio::join!(d.tick(), d.tick())
+    });
+    let escalated = a.unwrap().escalated + b.unwrap().escalated;
+    // Whatever one tick left to the other (it saw the report change under it), later ticks finish.
+    let later = w.tick().escalated + w.tick().escalated;
+    assert_eq!(escalated + later, ids.len(), "each report's overdue acknowledgement, once");
+    for id in ids {
+        let view = w.view(id);
+        let escalations = view["timeline"].as_array().unwrap().iter().filter(|e| e["action"] == "escalate").count();
+        assert_eq!(escalations, 1, "report {id}");
+    }
+    // Assigning a user who does not exist is a clear 422, not a store failure.
+    let (status, body) = w.act(1, &w.coordinator, json!({"action": "assign", "handler": 999}));
+    assert_eq!(status, 422, "{body}");
+    assert!(body["errors"][0]["detail"].as_str().unwrap().contains("user 999"), "{body}");
 }

@@ -33,7 +33,11 @@ async fn tokens_authenticate_until_revoked(store: Store) {
     assert!(store.authenticate_token("cw_0000", T0).await.unwrap().is_none());
     assert!(store.authenticate_token(&second.to_uppercase(), T0).await.unwrap().is_none());
 
+    let (session, _) = store.create_session(alice.id, T0 + 12, 60_000).await.unwrap();
+    assert!(store.session(&session, T0 + 13).await.unwrap().is_some());
     assert!(store.revoke_token(second_record.id, T0 + 20).await.unwrap());
+    // A web session may have been opened with the revoked token: the user's sessions end with it.
+    assert!(store.session(&session, T0 + 21).await.unwrap().is_none(), "the session ended with the revocation");
     assert!(!store.revoke_token(second_record.id, T0 + 30).await.unwrap(), "revoked once");
     assert!(store.authenticate_token(&second, T0 + 21).await.unwrap().is_none());
     assert!(store.authenticate_token(&first, T0 + 21).await.unwrap().is_some(), "the other token still works");
