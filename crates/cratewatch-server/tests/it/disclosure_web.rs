@@ -654,3 +654,47 @@ fn the_draft_check_shows_diagnostics_and_the_cvss_score() {
     });
     assert_eq!(stored.as_deref(), Some(valid.as_str()));
 }
+
+#[test]
+fn a_responder_takes_an_assigned_report_to_publication_through_the_forms() {
+    let site = Site::start("responder-flow");
+    site.report("Panic in the responder's crate");
+    // A coordinator assigns the report; everything after is the responder's, on the pages.
+    let carol = site.sign_in("carol", &site.coordinator);
+    let id = carol.find("Panic in the responder's crate");
+    let (ruth_id, ruth_token) = &site.responder;
+    carol.act_ok(id, "assign", &[("handler", &ruth_id.to_string())]);
+
+    let ruth = site.sign_in("ruth", ruth_token);
+    assert_eq!(ruth.find("Panic in the responder's crate"), id, "the dashboard lists the assigned report");
+    ruth.act_ok(id, "acknowledge", &[]);
+    let page = ruth.act_ok(id, "accept", &[]);
+    let rustsec_id = between(&page.body, "<span id=\"rustsec-id\">", "<").expect("an allocated id").to_owned();
+    let me = ruth_id.to_string();
+    let fields = [("handler", me.as_str()), ("affected_versions_confirmed", "true"), ("similar_code_audited", "true")];
+    ruth.act_ok(id, "start_fix", &fields);
+    ruth.act_ok(id, "submit_draft", &[("text", &valid_draft(&rustsec_id))]);
+    // Less than the 72 hours of pre-notification is a coordinator's decision, not the responder's.
+    let soon = (site.clock.now() + SignedDuration::from_hours(24)).to_string();
+    assert_eq!(ruth.act(id, "embargo", &[("until", &soon)]).status, 422);
+    let until = site.clock.now() + SignedDuration::from_hours(5 * 24);
+    let page = ruth.act_ok(id, "embargo", &[("until", &until.to_string())]);
+    assert!(page.body.contains("class=\"state embargoed\""), "{}", page.body);
+
+    // The scheduler pre-notifies, then publishes at the embargo's end.
+    let tick = |at: jiff::Timestamp| {
+        site.clock.set(at);
+        let state = std::sync::Arc::clone(&site.server.state);
+        site.server.block_on(async move {
+            let tick = state.disclosure().unwrap().tick().await.unwrap();
+            state.refresh_published().await.unwrap();
+            tick
+        })
+    };
+    assert_eq!(tick(until - SignedDuration::from_hours(72)).prenotified, [id]);
+    assert_eq!(site.server.get(&format!("/advisories/{rustsec_id}")).status, 404);
+    assert_eq!(tick(until).published, [id]);
+    assert_eq!(site.server.get(&format!("/advisories/{rustsec_id}")).status, 200);
+    let ruth = site.sign_in("ruth", ruth_token);
+    assert!(ruth.report_page(id).body.contains("class=\"state published\""));
+}
