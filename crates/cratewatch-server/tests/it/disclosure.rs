@@ -368,6 +368,12 @@ fn nothing_embargoed_reaches_a_public_route() {
             "/api/v1/reports".into(),
             format!("/api/v1/reports/{id}"),
             "/api/v1/deadlines".into(),
+            // The workflow's own public pages, signed out.
+            "/report".into(),
+            "/signin".into(),
+            "/disclosure".into(),
+            format!("/disclosure/reports/{id}"),
+            "/report/cw_not-a-reporter-token".into(),
         ];
         // The marks of the embargoed advisory: its title and description, and its id where the request
         // does not itself carry the id (a page may echo what it was asked for).
