@@ -311,10 +311,14 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
     }
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    headers.insert(
-        "content-security-policy",
-        HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self' https:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
-    );
+    // Workflow pages show reporters' Markdown to staff: no outside images there, which would tell an
+    // outside server who read a report, and when.
+    let csp = if is_workflow(route) {
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    } else {
+        "default-src 'none'; style-src 'self'; img-src 'self' https:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    };
+    headers.insert("content-security-policy", HeaderValue::from_static(csp));
     let elapsed = started.elapsed();
     state.metrics.observe(route, response.status().as_u16(), elapsed);
     if let Some(path) = path {

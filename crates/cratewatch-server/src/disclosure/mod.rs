@@ -166,6 +166,10 @@ pub struct Disclosure {
 }
 
 const MAX_TITLE: usize = 200;
+/// How long a claimed batch of notifications is reserved for its sender.
+const LEASE_MS: i64 = 5 * 60 * 1000;
+/// How many notifications one claim takes (10 × 20 s of SMTP timeout < the lease).
+const CLAIM: u32 = 10;
 const MAX_TEXT: usize = 64 * 1024;
 
 impl Disclosure {
@@ -523,28 +527,40 @@ impl Disclosure {
     /// doubling, at most 1 hour); the workflow never waits on mail.
     async fn deliver(&self, now: Timestamp) -> Result<(usize, usize), WorkflowError> {
         let now_ms = millis(now);
-        let due = self.store.claim_due_notifications(now_ms, 5 * 60 * 1000, 100).await?;
         let (mut sent, mut failed) = (0, 0);
-        for notification in due {
-            let mail = Mail {
-                to: notification.recipient.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
-                subject: notification.subject.clone(),
-                body: notification.body.clone(),
-            };
-            match self.mailer.send(&mail).await {
-                Ok(()) => {
-                    self.store.mark_sent(notification.id, now_ms).await?;
-                    sent += 1;
-                }
-                Err(e) => {
-                    let delay = 60_000i64.saturating_mul(1 << notification.attempts.clamp(0, 6)).min(3_600_000);
-                    self.store.mark_failed(notification.id, &e.to_string(), now_ms + delay).await?;
-                    tracing::warn!(notification = notification.id, error = %e, "notification not delivered; will retry");
-                    failed += 1;
+        // Small claims: a claim's lease (5 minutes) must outlast sending all of it, at up to 20 s per
+        // message to a slow relay, or another replica would claim the rest and send it twice.
+        loop {
+            let due = self.store.claim_due_notifications(now_ms, LEASE_MS, CLAIM).await?;
+            let last = due.len() < CLAIM as usize;
+            for notification in due {
+                let mail = Mail {
+                    to: notification
+                        .recipient
+                        .split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect(),
+                    subject: notification.subject.clone(),
+                    body: notification.body.clone(),
+                };
+                match self.mailer.send(&mail).await {
+                    Ok(()) => {
+                        self.store.mark_sent(notification.id, now_ms).await?;
+                        sent += 1;
+                    }
+                    Err(e) => {
+                        let delay = 60_000i64.saturating_mul(1 << notification.attempts.clamp(0, 6)).min(3_600_000);
+                        self.store.mark_failed(notification.id, &e.to_string(), now_ms + delay).await?;
+                        tracing::warn!(notification = notification.id, error = %e, "notification not delivered; will retry");
+                        failed += 1;
+                    }
                 }
             }
+            if last {
+                return Ok((sent, failed));
+            }
         }
-        Ok((sent, failed))
     }
 }
 
