@@ -15,10 +15,8 @@
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -26,10 +24,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use cratewatch_index::IndexDir;
 use cratewatch_server::{DbSource, ServeConfig, Settings, serve};
-use cratewatch_testdata::{advisory_db, advisory_db_copy, crates_index_2020, scratch_dir};
-use fantoccini::{Client, ClientBuilder, Locator};
+use cratewatch_testdata::{advisory_db, advisory_db_copy, crates_index_2020};
+use fantoccini::{Client, Locator};
 use semver::Version;
 use serde_json::{Value, json};
+
+use crate::chrome::{Driver, Tools};
 
 /// Largest HTML document accepted, in bytes.
 const MAX_PAGE_BYTES: usize = 100 * 1024;
@@ -67,10 +67,10 @@ fn pages_in_headless_chromium() {
     let tools = Tools::find();
     let real = Server::start(&advisory_db());
     let hostile = Server::start(&xss_database());
-    let driver = Driver::start(&tools);
+    let driver = Driver::start(&tools, "browser-chromedriver");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("test runtime");
     let failures = runtime.block_on(async {
-        let client = driver.session(&tools).await;
+        let client = driver.session(&tools, &["--window-size=1280,1000"]).await;
         let mut s =
             Session { client, real: real.addr, hostile: hostile.addr, visited: Vec::new(), saw_alert: [false; 2] };
         let mut failures = Vec::new();
@@ -894,109 +894,5 @@ fn xss_database() -> PathBuf {
     copy
 }
 
-/// Where Chromium and chromedriver are.
-struct Tools {
-    chromium: PathBuf,
-    chromedriver: PathBuf,
-}
-
-impl Tools {
-    /// Finds both on `PATH`, or fails the test with how to install them.
-    fn find() -> Tools {
-        let chromium = ["chromium", "chromium-browser"].iter().find_map(|n| on_path(n));
-        let chromedriver = on_path("chromedriver");
-        match (chromium, chromedriver) {
-            (Some(chromium), Some(chromedriver)) => Tools { chromium, chromedriver },
-            (chromium, chromedriver) => {
-                let missing: Vec<&str> = [(chromium.is_none(), "chromium"), (chromedriver.is_none(), "chromedriver")]
-                    .into_iter()
-                    .filter_map(|(gone, name)| gone.then_some(name))
-                    .collect();
-                panic!(
-                    "the browser tests need headless Chromium and chromedriver, and {} not on PATH.\n\
-                     Install them (Debian, Ubuntu): sudo apt-get install chromium chromium-driver\n\
-                     (scripts/test.sh does this when they are missing)",
-                    if missing.len() == 1 {
-                        format!("{} is", missing[0])
-                    } else {
-                        format!("{} are", missing.join(" and "))
-                    }
-                );
-            }
-        }
-    }
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
-}
-
-/// A chromedriver process on a free loopback port, in its own process group so that the Chromium it
-/// starts goes away with it.
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Driver {
-    fn start(tools: &Tools) -> Driver {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-        let log = scratch_dir("browser-chromedriver").join("chromedriver.log");
-        let child = Command::new(&tools.chromedriver)
-            .arg(format!("--port={port}"))
-            .arg(format!("--log-path={}", log.display()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", tools.chromedriver.display()));
-        let mut driver = Driver { child, port };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = driver.child.try_wait() {
-                panic!("chromedriver exited with {status} before listening; see {}", log.display());
-            }
-            assert!(Instant::now() < deadline, "chromedriver did not listen on port {port} within 30 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        driver
-    }
-
-    /// A new headless Chromium session.
-    async fn session(&self, tools: &Tools) -> Client {
-        let capabilities = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": tools.chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"],
-            },
-        });
-        let Value::Object(capabilities) = capabilities else { unreachable!("an object literal") };
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        ClientBuilder::new(connector)
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .unwrap_or_else(|e| {
-                panic!("cannot start headless Chromium ({}) through chromedriver: {e}", tools.chromium.display())
-            })
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        // SIGTERM to the group this test created (chromedriver and any Chromium left behind), then make
-        // sure of chromedriver itself.
-        let _ = Command::new("kill").arg("-TERM").arg("--").arg(format!("-{}", self.child.id())).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "support/chrome.rs"]
+mod chrome;

@@ -10,10 +10,8 @@
 //! The screenshots go to `target/test-scratch/walkthrough/`; with `CRATEWATCH_UPDATE_WALKTHROUGH=1`
 //! they replace the README's in `docs/walkthrough/` (so that running the tests leaves the tree clean).
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -23,9 +21,11 @@ use cratewatch_disclosure::{Clock, ManualClock};
 use cratewatch_server::{DbSource, DisclosureConfig, DisclosureSetup, NoIndex, NoMailer, ServeConfig, Settings, serve};
 use cratewatch_store::Store;
 use cratewatch_testdata::{advisory_db, scratch_dir, workspace_root};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use jiff::SignedDuration;
-use serde_json::{Value, json};
+use serde_json::json;
+
+use crate::chrome::{Driver, Tools};
 
 const START: &str = "2026-11-22T09:00:00Z";
 const TITLE: &str = "Buffer overflow in Parser::feed";
@@ -34,11 +34,11 @@ const TITLE: &str = "Buffer overflow in Parser::feed";
 fn the_disclosure_workflow_in_headless_chromium() {
     let tools = Tools::find();
     let site = Site::start();
-    let driver = Driver::start(&tools);
+    let driver = Driver::start(&tools, "walkthrough-chromedriver");
     let shots = screenshot_dir();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("test runtime");
     let result = runtime.block_on(async {
-        let client = driver.session(&tools).await;
+        let client = driver.session(&tools, &["--window-size=1280,1100", "--hide-scrollbars"]).await;
         let mut walk = Walk { client, site: &site, shots: shots.clone() };
         let result = walk.run().await;
         if let Err(e) = &result {
@@ -478,91 +478,5 @@ impl Drop for Site {
     }
 }
 
-// ---- Chromium and chromedriver (as in tests/browser.rs) --------------------------------------------
-
-struct Tools {
-    chromium: PathBuf,
-    chromedriver: PathBuf,
-}
-
-impl Tools {
-    fn find() -> Tools {
-        let chromium = ["chromium", "chromium-browser"].iter().find_map(|n| on_path(n));
-        match (chromium, on_path("chromedriver")) {
-            (Some(chromium), Some(chromedriver)) => Tools { chromium, chromedriver },
-            _ => panic!(
-                "the browser tests need headless Chromium and chromedriver on PATH.\n\
-                 Install them (Debian, Ubuntu): sudo apt-get install chromium chromium-driver\n\
-                 (scripts/test.sh does this when they are missing)"
-            ),
-        }
-    }
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
-}
-
-/// chromedriver on a free loopback port, in its own process group so that its Chromium goes with it.
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Driver {
-    fn start(tools: &Tools) -> Driver {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-        let log = scratch_dir("walkthrough-chromedriver").join("chromedriver.log");
-        let child = Command::new(&tools.chromedriver)
-            .arg(format!("--port={port}"))
-            .arg(format!("--log-path={}", log.display()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", tools.chromedriver.display()));
-        let mut driver = Driver { child, port };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = driver.child.try_wait() {
-                panic!("chromedriver exited with {status} before listening; see {}", log.display());
-            }
-            assert!(Instant::now() < deadline, "chromedriver did not listen on port {port} within 30 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        driver
-    }
-
-    async fn session(&self, tools: &Tools) -> Client {
-        let capabilities = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": tools.chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1100", "--hide-scrollbars"],
-            },
-        });
-        let Value::Object(capabilities) = capabilities else { unreachable!("an object literal") };
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        ClientBuilder::new(connector)
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .unwrap_or_else(|e| panic!("cannot start headless Chromium through chromedriver: {e}"))
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg("--").arg(format!("-{}", self.child.id())).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "support/chrome.rs"]
+mod chrome;

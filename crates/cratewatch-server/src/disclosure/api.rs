@@ -237,17 +237,21 @@ pub(crate) async fn report_advisory(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, Refusal> {
-    let disclosure = enabled(&state)?;
-    let principal = principal(disclosure, &headers).await?;
-    if let Principal::Reporter { .. } = principal {
-        return Err(Refusal::new(StatusCode::FORBIDDEN, "reporters cannot export drafts"));
-    }
-    let id = report_id(&id)?;
-    let view = disclosure.view(&principal, id).await?;
-    match view.record.draft {
+    let record = exported(&state, &headers, &id).await?;
+    match record.draft {
         Some(draft) => Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], draft).into_response()),
         None => Err(Refusal::new(StatusCode::NOT_FOUND, format!("report {id} has no draft advisory yet"))),
     }
+}
+
+/// The report whose draft a staff member exports.
+async fn exported(state: &AppState, headers: &HeaderMap, id: &str) -> Result<ReportRecord, Refusal> {
+    let disclosure = enabled(state)?;
+    let principal = principal(disclosure, headers).await?;
+    if let Principal::Reporter { .. } = principal {
+        return Err(Refusal::new(StatusCode::FORBIDDEN, "reporters cannot export drafts"));
+    }
+    Ok(disclosure.view(&principal, report_id(id)?).await?.record)
 }
 
 /// The draft check as JSON.
@@ -279,14 +283,8 @@ pub(crate) async fn report_osv(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, Refusal> {
-    let disclosure = enabled(&state)?;
-    let principal = principal(disclosure, &headers).await?;
-    if let Principal::Reporter { .. } = principal {
-        return Err(Refusal::new(StatusCode::FORBIDDEN, "reporters cannot export drafts"));
-    }
-    let id = report_id(&id)?;
-    let view = disclosure.view(&principal, id).await?;
-    let entry = super::draft_entry(&view.record).ok_or_else(|| {
+    let record = exported(&state, &headers, &id).await?;
+    let entry = super::draft_entry(&record).ok_or_else(|| {
         Refusal::new(StatusCode::NOT_FOUND, format!("report {id} has no valid draft advisory to export"))
     })?;
     let record = entry.osv.as_deref().unwrap_or("{}");

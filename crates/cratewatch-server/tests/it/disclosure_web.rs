@@ -7,7 +7,6 @@
 //! the allocated RUSTSEC id and the responders offered as handlers.
 
 use std::sync::Arc;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use cratewatch_disclosure::{Clock, ManualClock};
@@ -15,7 +14,7 @@ use cratewatch_server::{DisclosureConfig, DisclosureSetup, NoMailer};
 use cratewatch_store::Store;
 use jiff::SignedDuration;
 
-use super::harness::Server;
+use super::harness::{Server, agent};
 
 const START: &str = "2026-11-22T09:00:00Z";
 
@@ -40,18 +39,6 @@ struct Page {
     cache_control: Option<String>,
     set_cookie: Vec<String>,
     body: String,
-}
-
-fn agent() -> &'static ureq::Agent {
-    static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
-    AGENT.get_or_init(|| {
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into()
-    })
 }
 
 fn read(response: ureq::http::Response<ureq::Body>) -> Page {

@@ -168,7 +168,7 @@ pub(crate) struct Reply {
 }
 
 /// A client that reports 4xx/5xx as responses and does not follow redirects.
-fn agent() -> &'static ureq::Agent {
+pub(crate) fn agent() -> &'static ureq::Agent {
     static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
     AGENT.get_or_init(|| {
         ureq::Agent::config_builder()
