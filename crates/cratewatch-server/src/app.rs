@@ -41,6 +41,8 @@ pub struct Settings {
     pub max_body: usize,
     /// Longest time a request may take.
     pub request_timeout: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the report form's rate limit).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Settings {
@@ -53,6 +55,7 @@ impl Default for Settings {
             max_headers: 16 * 1024,
             max_body: 512 * 1024,
             request_timeout: Duration::from_secs(10),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -123,6 +126,11 @@ impl AppState {
     /// The largest accepted request body.
     pub(crate) fn max_body(&self) -> usize {
         self.settings.max_body
+    }
+
+    /// The reverse proxies whose `X-Forwarded-For` is believed.
+    pub(crate) fn trusted_proxies(&self) -> &[std::net::IpAddr] {
+        &self.settings.trusted_proxies
     }
 
     /// Turns the disclosure workflow on (once; later calls are ignored).

@@ -1,11 +1,10 @@
 //! The workflow's JSON API (`/api/v1/reports...`): submissions from anyone (rate-limited), everything
 //! else with an `Authorization: Bearer` token, either a user's API token or a reporter's secret.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cratewatch_disclosure::{Deadline, check_draft};
@@ -118,7 +117,7 @@ fn field(map: &serde_json::Map<String, Value>, name: &str) -> Option<String> {
 /// `POST /api/v1/reports`: a new private report. Anyone may submit; at most 5 per hour per address.
 pub(crate) async fn submit_report(State(state): State<Arc<AppState>>, request: Request) -> Result<Response, Refusal> {
     let disclosure = enabled(&state)?;
-    let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let client = crate::disclosure::input::client_ip(&request, state.trusted_proxies());
     if let Err(wait) = state.report_limiter.check(client) {
         let mut response =
             error(StatusCode::TOO_MANY_REQUESTS, &format!("too many reports from this address; retry in {wait} s"));

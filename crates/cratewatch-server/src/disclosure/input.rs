@@ -79,6 +79,19 @@ pub(crate) fn parse_action(
     })
 }
 
+/// The client's address for the rate limit: the peer's, or, when the peer is one of the trusted
+/// reverse proxies, the nearest address in `X-Forwarded-For` that is not one of them (proxies append
+/// the address they received from, so the right-most untrusted entry is the one no client can forge).
+pub(crate) fn client_ip(request: &axum::extract::Request, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?.0.ip();
+    if !trusted_proxies.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+    let hops: Vec<IpAddr> = forwarded.flat_map(|v| v.split(',')).filter_map(|a| a.trim().parse().ok()).collect();
+    Some(hops.into_iter().rev().find(|ip| !trusted_proxies.contains(ip)).unwrap_or(peer))
+}
+
 /// How many client addresses the limiter remembers at most.
 const MAX_CLIENTS: usize = 100_000;
 
@@ -136,6 +149,34 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn request(peer: &str, forwarded: &[&str]) -> axum::extract::Request {
+        let mut request = axum::extract::Request::new(axum::body::Body::empty());
+        let peer: std::net::SocketAddr = format!("{peer}:4000").parse().unwrap();
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        for value in forwarded {
+            request.headers_mut().append("x-forwarded-for", value.parse().unwrap());
+        }
+        request
+    }
+
+    #[test]
+    fn the_client_behind_a_trusted_proxy_is_the_right_most_untrusted_hop() {
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        // Without trusted proxies, the header is ignored: anyone can send it.
+        assert_eq!(client_ip(&request("10.0.0.2", &["198.51.100.7"]), &[]), ip("10.0.0.2"));
+        // From the proxy: the address it appended, not what the client claimed before it.
+        assert_eq!(client_ip(&request("10.0.0.2", &["1.2.3.4, 198.51.100.7"]), &[proxy]), ip("198.51.100.7"));
+        assert_eq!(
+            client_ip(&request("10.0.0.2", &["1.2.3.4", "198.51.100.7, 10.0.0.2"]), &[proxy]),
+            ip("198.51.100.7")
+        );
+        // A direct client sending the header gains nothing.
+        assert_eq!(client_ip(&request("203.0.113.9", &["198.51.100.7"]), &[proxy]), ip("203.0.113.9"));
+        // A proxy that sent no usable header: the proxy itself.
+        assert_eq!(client_ip(&request("10.0.0.2", &["junk"]), &[proxy]), ip("10.0.0.2"));
+    }
 
     #[test]
     fn the_limit_counts_per_address_and_per_ipv6_64() {

@@ -5,7 +5,7 @@
 //! directly with a [`ManualClock`](cratewatch_disclosure::ManualClock).
 
 pub(crate) mod api;
-mod input;
+pub(crate) mod input;
 mod map;
 pub(crate) mod web;
 

@@ -137,6 +137,12 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     pub(crate) no_disclosure: bool,
 
+    /// A reverse proxy in front of the service (repeat for several): for requests from it, the client
+    /// is the right-most `X-Forwarded-For` address that is not a trusted proxy. Without this, the
+    /// report form's per-address limit counts every client of a proxy as one.
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
+
     /// The SMTP relay for notifications, HOST:PORT (plain SMTP, e.g. a local Postfix). Without it,
     /// notifications wait in the outbox, visible on each report, until one is configured.
     #[arg(long, value_name = "HOST:PORT")]

@@ -28,6 +28,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| format!("http://{}", args.listen))
             .trim_end_matches('/')
             .to_owned(),
+        trusted_proxies: args.trusted_proxies.clone(),
         ..Settings::default()
     };
     let disclosure = if args.no_disclosure {

@@ -2,10 +2,9 @@
 //! follows their report and writes to the security team. A reporter has no session: the link's token
 //! is their key, and their forms carry a CSRF field derived from it.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use cratewatch_disclosure::{Action, State as ReportState};
 use maud::{Markup, PreEscaped, html};
@@ -64,7 +63,7 @@ fn report_form(fields: &Fields, error: Option<&str>) -> Markup {
 /// `POST /report`: a new report. At most 5 per hour from one address.
 pub(super) async fn post_report_form(State(state): State<Arc<AppState>>, request: Request) -> Reply {
     let disclosure = enabled(&state)?;
-    let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let client = crate::disclosure::input::client_ip(&request, state.trusted_proxies());
     let (parts, body) = request.into_parts();
     check_origin(&parts.headers, disclosure)?;
     if let Err(wait) = state.report_limiter.check(client) {
