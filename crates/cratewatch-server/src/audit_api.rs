@@ -8,7 +8,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cratewatch_advisory::Date;
 use cratewatch_audit::{AuditSettings, Finding, Lockfile, audit};
 use serde_json::{Value, json};
 
@@ -28,8 +27,7 @@ pub(crate) async fn audit_lockfile(State(state): State<Arc<AppState>>, body: Byt
         }
     };
     let knowledge = state.knowledge();
-    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
-    let today = Date::new(today.year() as u16, today.month() as u8, today.day() as u8).expect("a valid date");
+    let today = crate::disclosure::advisory_date(jiff::Timestamp::now());
     let report = audit(&lockfile, knowledge.advisories(), &AuditSettings::new(today), None);
     let finding = |f: &Finding| {
         let package = &lockfile.packages[f.package];

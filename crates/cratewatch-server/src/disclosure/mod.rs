@@ -13,7 +13,7 @@ pub(crate) use input::RateLimiter;
 
 use std::sync::Arc;
 
-use cratewatch_advisory::{Advisory, Collection, Date, parse_advisory};
+use cratewatch_advisory::{Advisory, Collection, parse_advisory};
 use cratewatch_disclosure::{
     Action, Actor, Clock, Deadline, Notification, Operation, Outcome, Recipient, Report, Role, State, TransitionError,
     authorize, deadlines, escalations, prenotification,
@@ -27,7 +27,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::knowledge::Entry;
 use crate::mail::{Mail, Mailer};
 
-pub(crate) use map::{millis, time};
+pub(crate) use map::{advisory_date, millis, time};
 
 /// Who is asking: a signed-in user or API token holder, or a reporter holding their report's secret.
 #[derive(Clone, Debug)]
@@ -95,6 +95,26 @@ pub enum WorkflowError {
 
 impl From<cratewatch_store::Error> for WorkflowError {
     fn from(e: cratewatch_store::Error) -> Self {
+        WorkflowError::Store(e.to_string())
+    }
+}
+
+/// A step through `Store::apply`: the workflow's own refusal as it was, a report that is gone or
+/// changed under the caller as a conflict, anything else as a store failure.
+impl From<cratewatch_store::Error<WorkflowError>> for WorkflowError {
+    fn from(e: cratewatch_store::Error<WorkflowError>) -> Self {
+        match e {
+            cratewatch_store::Error::Rejected(e) => e,
+            e @ (cratewatch_store::Error::StaleVersion { .. } | cratewatch_store::Error::ReportNotFound { .. }) => {
+                WorkflowError::Conflict(e.to_string())
+            }
+            e => WorkflowError::Store(e.to_string()),
+        }
+    }
+}
+
+impl From<map::Corrupt> for WorkflowError {
+    fn from(e: map::Corrupt) -> Self {
         WorkflowError::Store(e.to_string())
     }
 }
@@ -332,23 +352,16 @@ impl Disclosure {
         let applied = self
             .store
             .apply_with(id, options, |record, context| {
-                let report = map::to_domain(record).map_err(|e| WorkflowError::Store(e.to_string()))?;
+                let report = map::to_domain(record)?;
                 let action = match (action, context.rustsec_id) {
                     (Action::Accept { .. }, Some(allocated)) => Action::Accept { rustsec_id: allocated.to_string() },
                     (action, _) => action,
                 };
                 let outcome = cratewatch_disclosure::apply(&report, &action, &actor, now).map_err(transition_error)?;
-                Ok(change_for(record, &action, outcome, &config, now))
+                Ok::<_, WorkflowError>(change_for(record, &action, outcome, &config, now))
             })
-            .await;
-        match applied {
-            Ok(applied) => Ok(applied.report),
-            Err(cratewatch_store::Error::Rejected(e)) => Err(e),
-            Err(cratewatch_store::Error::StaleVersion { .. } | cratewatch_store::Error::ReportNotFound { .. }) => {
-                Err(WorkflowError::Conflict(applied_error_text(applied)))
-            }
-            Err(e) => Err(WorkflowError::Store(e.to_string())),
-        }
+            .await?;
+        Ok(applied.report)
     }
 
     /// The users and reports an action names exist: a handler is an enabled responder, coordinator or
@@ -391,7 +404,7 @@ impl Disclosure {
     }
 
     fn domain(&self, record: &ReportRecord) -> Result<Report, WorkflowError> {
-        map::to_domain(record).map_err(|e| WorkflowError::Store(e.to_string()))
+        Ok(map::to_domain(record)?)
     }
 
     /// Advisories published through the workflow (withdrawn ones marked withdrawn), for the served
@@ -430,7 +443,7 @@ impl Disclosure {
                     continue;
                 }
                 if report.prenotified_at.is_none() && now >= until - SignedDuration::from_hours(72) {
-                    match self.prenotify(&record, &report, now).await {
+                    match self.prenotify(record.id, now).await {
                         Ok(()) => tick.prenotified.push(record.id),
                         Err(e) => tracing::error!(report = record.id, error = %e, "cannot pre-notify"),
                     }
@@ -447,29 +460,24 @@ impl Disclosure {
         Ok(tick)
     }
 
-    async fn prenotify(&self, record: &ReportRecord, report: &Report, now: Timestamp) -> Result<(), WorkflowError> {
-        let notice = prenotification(report);
+    /// Marks a report pre-notified and queues the notice, both built from the report as it is in the
+    /// transaction (a step taken since the tick read it, a new embargo say, is what the notice tells).
+    async fn prenotify(&self, id: i64, now: Timestamp) -> Result<(), WorkflowError> {
         let config = self.config.clone();
-        let applied = self
-            .store
-            .apply(record.id, |current| {
-                let report = map::to_domain(current).map_err(|e| WorkflowError::Store(e.to_string()))?;
+        self.store
+            .apply(id, |current| {
+                let report = map::to_domain(current)?;
+                let notice = prenotification(&report);
                 let outcome = cratewatch_disclosure::apply(&report, &Action::MarkPrenotified, &Actor::system(), now)
                     .map_err(transition_error)?;
                 let mut change = change_for(current, &Action::MarkPrenotified, outcome, &config, now);
-                if let Some(notice) = &notice {
-                    for n in notification_rows(current, notice, &config) {
-                        change = change.notify(n);
-                    }
+                for n in notice.iter().flat_map(|notice| notification_rows(current, notice, &config)) {
+                    change = change.notify(n);
                 }
-                Ok(change)
+                Ok::<_, WorkflowError>(change)
             })
-            .await;
-        match applied {
-            Ok(_) => Ok(()),
-            Err(cratewatch_store::Error::Rejected(e)) => Err(e),
-            Err(e) => Err(WorkflowError::Store(e.to_string())),
-        }
+            .await?;
+        Ok(())
     }
 
     /// Escalates each overdue deadline of a report once: the escalation is an event in the report's
@@ -580,13 +588,6 @@ fn transition_error(e: TransitionError) -> WorkflowError {
     }
 }
 
-fn applied_error_text<T>(result: Result<T, cratewatch_store::Error<WorkflowError>>) -> String {
-    match result {
-        Ok(_) => String::new(),
-        Err(e) => e.to_string(),
-    }
-}
-
 /// The store change for a domain outcome: the new fields, the event, a message when the action was
 /// one, and the notifications with their addresses.
 fn change_for(
@@ -685,8 +686,7 @@ fn published_advisory(record: &ReportRecord) -> Option<Advisory> {
         advisory.aliases.push(cve.clone());
     }
     if let Some(at) = record.withdrawn_at {
-        let date = time(at).to_zoned(jiff::tz::TimeZone::UTC).date();
-        advisory.withdrawn = Date::new(date.year() as u16, date.month() as u8, date.day() as u8).ok();
+        advisory.withdrawn = Some(map::advisory_date(time(at)));
     }
     Some(advisory)
 }
