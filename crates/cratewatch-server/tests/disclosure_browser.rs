@@ -402,8 +402,7 @@ struct Site {
 
 impl Site {
     fn start() -> Site {
-        let dir = scratch_dir("walkthrough-store");
-        let url = format!("sqlite:{}", dir.join("store.db").display());
+        let url = cratewatch_testdata::store_url("sqlite", "walkthrough");
         let clock = ManualClock::new(START.parse().expect("a time"));
         // The users first, in the store the server will open.
         let now = clock.now().as_millisecond();

@@ -72,6 +72,31 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A fresh disclosure store URL for a test: `backend` is `sqlite` (a file in a scratch directory) or
+/// `postgres` (a new database on the server of `$CRATEWATCH_TEST_POSTGRES_URL`, which
+/// `scripts/test.sh` starts). Panics, saying how to start the server, when that variable is unset: the
+/// PostgreSQL tests are never skipped.
+pub fn store_url(backend: &str, name: &str) -> String {
+    let name = name.replace('-', "_");
+    if backend == "sqlite" {
+        return format!("sqlite:{}", scratch_dir(&format!("store-{name}")).join("store.db").display());
+    }
+    assert_eq!(backend, "postgres", "unknown store backend `{backend}`");
+    let server = std::env::var("CRATEWATCH_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!(
+            "CRATEWATCH_TEST_POSTGRES_URL is not set: start the test server with \
+             `export CRATEWATCH_TEST_POSTGRES_URL=\"$(bash scripts/postgres.sh start)\"` (scripts/test.sh does)"
+        )
+    });
+    let database = format!("cw_{name}_{}", std::process::id());
+    for sql in [format!("DROP DATABASE IF EXISTS {database}"), format!("CREATE DATABASE {database}")] {
+        let status = Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", &server, "-c", &sql]).status();
+        assert!(status.expect("run psql").success(), "{sql}");
+    }
+    let (base, _) = server.rsplit_once('/').expect("a database in the URL");
+    format!("{base}/{database}")
+}
+
 /// A scratch copy (see [`scratch_dir`]) of the real advisory database without its `.git`, for tests that
 /// edit, add or damage advisories; the shared data itself is never touched.
 pub fn advisory_db_copy(name: &str) -> PathBuf {

@@ -16,34 +16,6 @@ use serde_json::{Value, json};
 use super::harness::Server;
 use super::smtp_sink::SmtpSink;
 
-/// A store URL of the kind asked for, fresh for `name`.
-fn store_url(backend: &str, name: &str) -> String {
-    match backend {
-        "sqlite" => {
-            let dir = cratewatch_testdata::scratch_dir(&format!("disclosure-{name}"));
-            format!("sqlite:{}", dir.join("store.db").display())
-        }
-        _ => {
-            let server = std::env::var("CRATEWATCH_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-                panic!(
-                    "CRATEWATCH_TEST_POSTGRES_URL is not set: start the test server with \
-                     `export CRATEWATCH_TEST_POSTGRES_URL=\"$(bash scripts/postgres.sh start)\"` (scripts/test.sh does)"
-                )
-            });
-            let database = format!("cw_server_{}_{}", name.replace('-', "_"), std::process::id());
-            for sql in [format!("DROP DATABASE IF EXISTS {database}"), format!("CREATE DATABASE {database}")] {
-                let status = std::process::Command::new("psql")
-                    .args(["-q", "-v", "ON_ERROR_STOP=1", &server, "-c", &sql])
-                    .status()
-                    .expect("run psql");
-                assert!(status.success(), "{sql}");
-            }
-            let (base, _) = server.rsplit_once('/').expect("a database in the URL");
-            format!("{base}/{database}")
-        }
-    }
-}
-
 /// A running server with the workflow on, its clock, and tokens for a coordinator, two responders and
 /// a read-only coordinator.
 struct Workflow {
@@ -59,7 +31,7 @@ const START: &str = "2026-11-02T09:00:00Z";
 
 impl Workflow {
     fn start(backend: &str, name: &str, mailer: Arc<dyn Mailer>) -> Workflow {
-        let url = store_url(backend, name);
+        let url = cratewatch_testdata::store_url(backend, &format!("server-{name}"));
         let clock = ManualClock::new(START.parse().unwrap());
         let setup = DisclosureSetup {
             database_url: url.clone(),

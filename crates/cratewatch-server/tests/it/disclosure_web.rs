@@ -67,8 +67,7 @@ fn hidden(body: &str, name: &str) -> String {
 
 impl Site {
     fn start(name: &str) -> Site {
-        let dir = cratewatch_testdata::scratch_dir(&format!("disclosure-web-{name}"));
-        let store_url = format!("sqlite:{}", dir.join("store.db").display());
+        let store_url = cratewatch_testdata::store_url("sqlite", &format!("web-{name}"));
         let clock = ManualClock::new(START.parse().unwrap());
         let server = Server::start_disclosure(DisclosureSetup {
             database_url: store_url.clone(),

@@ -7,8 +7,6 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use cratewatch_testdata::scratch_dir;
-
 use super::cratewatch;
 use super::serve::{Server, start_server_with};
 
@@ -29,24 +27,6 @@ fn http(address: &str, method: &str, path: &str, token: Option<&str>, body: &str
     let status = response.get(9..12).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{response}"));
     let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
-}
-
-fn database_url(backend: &str, name: &str) -> String {
-    if backend == "sqlite" {
-        return format!("sqlite:{}", scratch_dir(&format!("crash-{name}")).join("store.db").display());
-    }
-    let server = std::env::var("CRATEWATCH_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!(
-            "CRATEWATCH_TEST_POSTGRES_URL is not set: start the test server with \
-             `export CRATEWATCH_TEST_POSTGRES_URL=\"$(bash scripts/postgres.sh start)\"` (scripts/test.sh does)"
-        )
-    });
-    let database = format!("cw_crash_{name}_{}", std::process::id());
-    for sql in [format!("DROP DATABASE IF EXISTS {database}"), format!("CREATE DATABASE {database}")] {
-        let status = Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", &server, "-c", &sql]).status();
-        assert!(status.expect("run psql").success(), "{sql}");
-    }
-    format!("{}/{database}", server.rsplit_once('/').expect("a database in the URL").0)
 }
 
 fn serve(url: &str, env: &[(&str, &str)]) -> Server {
@@ -79,7 +59,7 @@ fn a_kill_9_mid_step_leaves_the_report_before_or_after_on_postgres() {
 }
 
 fn kill_9_mid_step(backend: &str) {
-    let url = database_url(backend, backend);
+    let url = cratewatch_testdata::store_url(backend, &format!("crash-{backend}"));
     let added = cratewatch(&["user", "add", "carol", "--role", "coordinator", "--database-url", &url]);
     assert_eq!(added.code, 0, "{}", added.stderr);
     let token = added.stdout.lines().last().unwrap().to_owned();
