@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-PORT=54329
+PORT="${CRATEWATCH_PG_PORT:-54329}"
 DATA="$PWD/target/postgres"
 URL="postgres://cratewatch@127.0.0.1:$PORT/postgres"
 

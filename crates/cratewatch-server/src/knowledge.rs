@@ -1,12 +1,12 @@
 //! The advisory knowledge base as the server holds it: one immutable snapshot, indexed every way the
 //! pages and the API look things up, swapped whole when the database is synced.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use cratewatch_advisory::{Advisory, Collection};
+use cratewatch_advisory::{Advisory, Collection, DiagnosticSeverity};
 use cratewatch_db::{Database, FileDates, FileDiagnostic};
 
 use crate::markdown;
@@ -23,6 +23,12 @@ pub struct Entry {
     pub osv: Option<String>,
     /// The OSV record's `modified` time (RFC 3339).
     pub modified: String,
+    /// The file the advisory was read from: the source's index and the path in it. `None` for
+    /// advisories published through the workflow.
+    pub origin: Option<(usize, String)>,
+    /// Set when the file is malformed now and this is its last valid version, kept so that a broken
+    /// commit never makes a vulnerability vanish: what is wrong with the file now.
+    pub stale: Option<String>,
 }
 
 impl Entry {
@@ -49,7 +55,7 @@ impl Entry {
                 (osv, modified)
             }
         };
-        Entry { advisory, description_html, osv, modified }
+        Entry { advisory, description_html, osv, modified, origin: None, stale: None }
     }
 
     /// An advisory published through the disclosure workflow: its OSV `published` and `modified`
@@ -87,6 +93,8 @@ pub struct Knowledge {
     by_category: BTreeMap<String, Vec<usize>>,
     by_keyword: BTreeMap<String, Vec<usize>>,
     diagnostics: Vec<FileDiagnostic>,
+    /// The files with error diagnostics (source index, path in the source): files that did not load.
+    broken: HashMap<(usize, String), String>,
     provenance: Provenance,
     /// The advisories as the auditor takes them, built on first use.
     advisories: std::sync::OnceLock<Vec<Arc<Advisory>>>,
@@ -104,6 +112,7 @@ impl Knowledge {
     /// first), merges them (see [`Database::load_all`]) and indexes the result.
     pub fn load_all(roots: &[PathBuf], provenance: Provenance) -> Result<Knowledge, cratewatch_db::Error> {
         let (merged, diagnostics) = Database::load_all(roots)?.into_parts_with_origins();
+        let broken = broken_files(roots, &diagnostics);
         // OSV's `modified` comes from the git history when a tree is a clone; a plain tree, or a
         // history git cannot read, falls back to the publication date (as `osv export` does).
         let dates: Vec<HashMap<PathBuf, FileDates>> = roots
@@ -120,10 +129,54 @@ impl Knowledge {
             .into_iter()
             .map(|(advisory, origin)| {
                 let dates = dates.get(origin.source).and_then(|d| d.get(Path::new(&origin.path)));
-                Arc::new(Entry::new(advisory, origin.osv_json.as_deref(), dates))
+                let mut entry = Entry::new(advisory, origin.osv_json.as_deref(), dates);
+                entry.origin = Some((origin.source, origin.path));
+                Arc::new(entry)
             })
             .collect();
-        Ok(Knowledge::index(entries, diagnostics, provenance))
+        let mut knowledge = Knowledge::index(entries, diagnostics, provenance);
+        knowledge.broken = broken;
+        Ok(knowledge)
+    }
+
+    /// This snapshot, plus the advisories of `previous` whose files are malformed now: each is kept
+    /// in its last valid version and marked stale (with what is wrong now), so that a commit that
+    /// breaks a file never makes its advisory vanish. A file that was deleted, or whose advisory now
+    /// comes from another file, is not kept.
+    pub fn keeping_stale(self, previous: &Knowledge) -> Knowledge {
+        let carried: Vec<Arc<Entry>> = previous
+            .entries
+            .iter()
+            .filter_map(|e| {
+                let origin = e.origin.as_ref()?;
+                let problem = self.broken.get(origin)?;
+                if self.by_id(e.advisory.id.as_str()).is_some() {
+                    return None;
+                }
+                Some(Arc::new(Entry {
+                    advisory: e.advisory.clone(),
+                    description_html: e.description_html.clone(),
+                    osv: e.osv.clone(),
+                    modified: e.modified.clone(),
+                    origin: e.origin.clone(),
+                    stale: Some(problem.clone()),
+                }))
+            })
+            .collect();
+        if carried.is_empty() {
+            return self;
+        }
+        let broken = self.broken;
+        let mut entries = self.entries;
+        entries.extend(carried);
+        let mut knowledge = Knowledge::index(entries, self.diagnostics, self.provenance);
+        knowledge.broken = broken;
+        knowledge
+    }
+
+    /// The advisories served from an earlier valid version of a file that is malformed now.
+    pub fn stale(&self) -> impl Iterator<Item = &Arc<Entry>> {
+        self.entries.iter().filter(|e| e.stale.is_some())
     }
 
     /// Indexes `advisories` with no git dates.
@@ -137,7 +190,9 @@ impl Knowledge {
     pub fn with_published(&self, published: &[Arc<Entry>]) -> Knowledge {
         let mut entries = self.entries.clone();
         entries.extend(published.iter().filter(|e| self.by_id(e.advisory.id.as_str()).is_none()).cloned());
-        Knowledge::index(entries, self.diagnostics.clone(), self.provenance.clone())
+        let mut knowledge = Knowledge::index(entries, self.diagnostics.clone(), self.provenance.clone());
+        knowledge.broken = self.broken.clone();
+        knowledge
     }
 
     /// Sorts the entries newest first and builds the lookup tables.
@@ -151,6 +206,7 @@ impl Knowledge {
             by_keyword: BTreeMap::new(),
             entries: Vec::new(),
             diagnostics,
+            broken: HashMap::new(),
             provenance,
             advisories: std::sync::OnceLock::new(),
         };
@@ -239,4 +295,28 @@ impl Knowledge {
     fn lookup(&self, map: &HashMap<String, Vec<usize>>, key: &str) -> Vec<&Arc<Entry>> {
         map.get(key).into_iter().flatten().map(|&i| &self.entries[i]).collect()
     }
+}
+
+/// The files with error diagnostics, as (source index, path in the source), each with its first
+/// error. With several sources, the merge names a file `ROOT/PATH`; with one, `PATH`.
+fn broken_files(roots: &[PathBuf], diagnostics: &[FileDiagnostic]) -> HashMap<(usize, String), String> {
+    let labels: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+    let mut broken = HashMap::new();
+    let mut seen = HashSet::new();
+    for d in diagnostics.iter().filter(|d| d.diagnostic.severity == DiagnosticSeverity::Error) {
+        let place = if roots.len() == 1 {
+            Some((0, d.path.clone()))
+        } else {
+            labels.iter().enumerate().find_map(|(i, label)| {
+                d.path.strip_prefix(label.as_str())?.strip_prefix('/').map(|rest| (i, rest.to_owned()))
+            })
+        };
+        if let Some(place) = place
+            && seen.insert(place.clone())
+        {
+            let message = format!("{}: {}: {}", d.path, d.diagnostic.code, d.diagnostic.message);
+            broken.insert(place, message);
+        }
+    }
+    broken
 }

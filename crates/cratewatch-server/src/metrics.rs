@@ -1,68 +1,18 @@
 //! Prometheus text-format metrics: request counts and latency by route and status class, cache hits,
-//! index errors and the state of the advisory snapshot. Plain atomics, one set per route pattern known
-//! in advance; a scrape renders them.
+//! index errors, caught panics and the state of the advisory snapshot. Plain atomics, one set per
+//! declared route (see [`crate::routes`]); a scrape renders them.
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::app::SyncStatus;
+use std::sync::OnceLock;
+
+use crate::health::{Health, SyncStatus};
+use crate::knowledge::Knowledge;
 
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 9] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 1.0];
-
-/// Every route pattern of the router, plus `unmatched`: the metrics are preallocated per route so that
-/// recording a request touches atomics only, never a lock.
-pub(crate) const ROUTES: &[&str] = &[
-    "/",
-    "/static/style.css",
-    "/crates/{name}",
-    "/crates/{name}/security",
-    "/crates/{name}/feed.xml",
-    "/crates/{name}/{version}",
-    "/crates/{name}/{version}/security",
-    "/advisories",
-    "/advisories/{id}",
-    "/categories",
-    "/categories/{category}",
-    "/keywords/{keyword}",
-    "/search",
-    "/feed.xml",
-    "/api/openapi.json",
-    "/api/v1/crates/{name}/security",
-    "/api/v1/crates/{name}/{version}/security",
-    "/api/v1/advisories",
-    "/api/v1/advisories/{id}",
-    "/v1/query",
-    "/v1/querybatch",
-    "/v1/vulns/{id}",
-    "/packages/{file}",
-    "/api/v1/reports",
-    "/api/v1/reports/{id}",
-    "/api/v1/reports/{id}/actions",
-    "/api/v1/reports/{id}/advisory.md",
-    "/api/v1/reports/{id}/osv.json",
-    "/api/v1/audit",
-    "/api/v1/deadlines",
-    "/api/v1/drafts/check",
-    "/healthz",
-    "/metrics",
-    "/signin",
-    "/signout",
-    "/disclosure",
-    "/disclosure/reports/{id}",
-    "/disclosure/reports/{id}/actions",
-    "/disclosure/reports/{id}/preview",
-    "/report",
-    "/report/{token}",
-    "/report/{token}/messages",
-    "unmatched",
-];
-
-/// The index in [`ROUTES`] of a matched route pattern; anything else counts as `unmatched`.
-pub(crate) fn route_index(pattern: Option<&str>) -> usize {
-    pattern.and_then(|p| ROUTES.iter().position(|r| *r == p)).unwrap_or(ROUTES.len() - 1)
-}
 
 #[derive(Default)]
 struct RouteStats {
@@ -74,28 +24,25 @@ struct RouteStats {
 }
 
 /// Counters for `/metrics`.
+#[derive(Default)]
 pub(crate) struct Metrics {
-    routes: Vec<RouteStats>,
+    /// One label and one set of counters per declared route, the unmatched requests last; set up on
+    /// the first request, from the route table.
+    routes: OnceLock<(Vec<String>, Vec<RouteStats>)>,
     cache_hits: AtomicU64,
     cache_misses: AtomicU64,
     index_errors: AtomicU64,
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
-        Metrics {
-            routes: ROUTES.iter().map(|_| RouteStats::default()).collect(),
-            cache_hits: AtomicU64::new(0),
-            cache_misses: AtomicU64::new(0),
-            index_errors: AtomicU64::new(0),
-        }
-    }
-}
-
 impl Metrics {
-    /// Records one request under its route (an index from [`route_index`]).
-    pub(crate) fn observe(&self, route: usize, status: u16, elapsed: Duration) {
-        let stats = &self.routes[route.min(ROUTES.len() - 1)];
+    /// Records one request under its route: `route` indexes the labels `labels` gives (called once).
+    pub(crate) fn observe(&self, route: usize, labels: impl FnOnce() -> Vec<String>, status: u16, elapsed: Duration) {
+        let (_, routes) = self.routes.get_or_init(|| {
+            let labels = labels();
+            let stats = labels.iter().map(|_| RouteStats::default()).collect();
+            (labels, stats)
+        });
+        let Some(stats) = routes.get(route).or_else(|| routes.last()) else { return };
         let class = usize::from(status / 100).clamp(1, 5) - 1;
         stats.by_class[class].fetch_add(1, Ordering::Relaxed);
         let seconds = elapsed.as_secs_f64();
@@ -117,11 +64,14 @@ impl Metrics {
     }
 
     /// The exposition text.
-    pub(crate) fn render(&self, advisories: usize, sync: &SyncStatus) -> String {
+    pub(crate) fn render(&self, knowledge: &Knowledge, sync: &SyncStatus, health: &Health) -> String {
+        let advisories = knowledge.entries().len();
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP cratewatch_http_requests_total HTTP requests by route and status class.\n");
         out.push_str("# TYPE cratewatch_http_requests_total counter\n");
-        let routes = || ROUTES.iter().zip(&self.routes);
+        let empty = (Vec::new(), Vec::new());
+        let (labels, stats) = self.routes.get().unwrap_or(&empty);
+        let routes = || labels.iter().zip(stats);
         for (route, stats) in routes() {
             for (i, n) in stats.by_class.iter().enumerate() {
                 let n = n.load(Ordering::Relaxed);
@@ -169,6 +119,7 @@ impl Metrics {
             ),
             ("cratewatch_db_loads_total", "Advisory snapshots loaded (first load included).", sync.loads),
             ("cratewatch_db_sync_failures_total", "Advisory database syncs that failed.", sync.failures),
+            ("cratewatch_panics_total", "Panics caught in requests and background tasks.", health.panics().0),
         ];
         for (name, help, value) in counters {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
@@ -181,6 +132,16 @@ impl Metrics {
             out,
             "# HELP cratewatch_db_sync_failing Whether the last sync failed (the previous snapshot is served).\n# TYPE cratewatch_db_sync_failing gauge\ncratewatch_db_sync_failing {}",
             u8::from(sync.last_error.is_some())
+        );
+        let _ = writeln!(
+            out,
+            "# HELP cratewatch_db_diagnostics Problems found in the advisory sources at the last load.\n# TYPE cratewatch_db_diagnostics gauge\ncratewatch_db_diagnostics {}",
+            knowledge.diagnostics().len()
+        );
+        let _ = writeln!(
+            out,
+            "# HELP cratewatch_db_stale_advisories Advisories served from an earlier valid version of a file that is now malformed.\n# TYPE cratewatch_db_stale_advisories gauge\ncratewatch_db_stale_advisories {}",
+            knowledge.stale().count()
         );
         out
     }

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::app::{AppState, Settings, service};
 use crate::disclosure::{Disclosure, DisclosureConfig, Tick};
+use crate::health::panic_message;
 use crate::knowledge::{Knowledge, Provenance};
 use crate::mail::Mailer;
+use crate::state::{AppState, Settings};
 use cratewatch_db::GitMirror;
 use cratewatch_disclosure::Clock;
 use cratewatch_store::Store;
@@ -94,6 +95,9 @@ pub struct ServeConfig {
     pub sync_interval: Option<Duration>,
     /// Application limits and tunables.
     pub settings: Settings,
+    /// A second, private address that serves `/metrics` alone (for Prometheus), so that the main
+    /// listener need not expose them.
+    pub metrics_listen: Option<SocketAddr>,
     /// The coordinated-disclosure workflow; `None` serves the public pages and APIs only.
     pub disclosure: Option<DisclosureSetup>,
 }
@@ -166,6 +170,24 @@ pub async fn serve(
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%address, "listening");
+    let (stop_metrics, metrics_stopped) = tokio::sync::watch::channel(false);
+    if let Some(metrics_address) = config.metrics_listen {
+        let metrics_listener = tokio::net::TcpListener::bind(metrics_address)
+            .await
+            .map_err(|e| format!("cannot listen on {metrics_address} for metrics: {e}"))?;
+        tracing::info!(address = %metrics_listener.local_addr().map_err(|e| e.to_string())?, "serving /metrics");
+        let app = crate::listener::metrics_router(Arc::clone(&state));
+        let settings = state.settings.clone();
+        let mut stopped = metrics_stopped;
+        tokio::spawn(async move {
+            let stop = async move {
+                let _ = stopped.changed().await;
+            };
+            if let Err(e) = crate::listener::serve_http(metrics_listener, app, &settings, stop).await {
+                tracing::error!(error = %e, "the metrics listener failed");
+            }
+        });
+    }
 
     let (stop_sync, mut sync_stopped) = tokio::sync::watch::channel(false);
     if let Some(interval) = config.sync_interval {
@@ -183,18 +205,17 @@ pub async fn serve(
         });
     }
     on_ready(address, Arc::clone(&state));
-    let app =
-        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(service(state));
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            tokio::select! {
-                _ = shutdown => {},
-                _ = terminate() => {},
-            }
-            tracing::info!("shutting down: finishing requests in flight");
-        })
-        .await
-        .map_err(|e| e.to_string());
+    let settings = state.settings.clone();
+    let app = crate::app::router(state);
+    let stop = async move {
+        tokio::select! {
+            _ = shutdown => {},
+            _ = terminate() => {},
+        }
+        tracing::info!("shutting down: finishing requests in flight");
+    };
+    let result = crate::listener::serve_http(listener, app, &settings, stop).await;
+    let _ = stop_metrics.send(true);
     let _ = stop_sync.send(true);
     if let Some(stop) = stop_ticks {
         let _ = stop.send(true);
@@ -231,8 +252,25 @@ fn highest_number(knowledge: &Knowledge, year: u16) -> u32 {
 /// snapshot being served and is reported on `/healthz`, `/metrics` and in the log.
 pub(crate) async fn sync_once(state: &Arc<AppState>, db: &[DbSource]) {
     let sources = db.to_vec();
-    let loaded =
-        tokio::task::spawn_blocking(move || load_sources(&sources)).await.map_err(|e| e.to_string()).and_then(|r| r);
+    sync_with(state, move || load_sources(&sources)).await;
+}
+
+/// One sync with `load` (on a blocking thread). A `load` that fails or panics leaves the snapshot
+/// being served; the failure is reported, and the service goes on. Advisories whose files are
+/// malformed now are kept in their last valid version, marked stale, and logged at every sync.
+pub(crate) async fn sync_with<F>(state: &Arc<AppState>, load: F)
+where
+    F: FnOnce() -> Result<(Knowledge, Option<String>), String> + Send + 'static,
+{
+    let loaded = match tokio::task::spawn_blocking(load).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => {
+            let message = panic_message(e.into_panic().as_ref());
+            state.panicked("sync", &message);
+            Err(format!("the sync panicked: {message}"))
+        }
+        Err(e) => Err(format!("the sync was cancelled: {e}")),
+    };
     match loaded {
         Ok((_, Some(reason))) | Err(reason) => {
             tracing::error!(%reason, "advisory database sync failed; serving the previous snapshot");
@@ -240,8 +278,14 @@ pub(crate) async fn sync_once(state: &Arc<AppState>, db: &[DbSource]) {
         }
         Ok((knowledge, None)) => {
             let current = state.sources();
+            let knowledge = knowledge.keeping_stale(&current);
+            log_problems(&knowledge);
             let same = current.entries().len() == knowledge.entries().len()
-                && current.entries().iter().zip(knowledge.entries()).all(|(a, b)| a.advisory == b.advisory)
+                && current
+                    .entries()
+                    .iter()
+                    .zip(knowledge.entries())
+                    .all(|(a, b)| a.advisory == b.advisory && a.stale == b.stale)
                 && current.provenance().commit == knowledge.provenance().commit;
             if same {
                 tracing::debug!("advisory database unchanged");
@@ -251,6 +295,30 @@ pub(crate) async fn sync_once(state: &Arc<AppState>, db: &[DbSource]) {
             tracing::info!(advisories = knowledge.entries().len(), "advisory database changed: snapshot swapped");
             state.replace_knowledge(knowledge);
         }
+    }
+}
+
+/// Logs, at every sync, what is wrong in the sources: each advisory kept from an earlier version
+/// because its file is malformed now, and how many diagnostics there are.
+fn log_problems(knowledge: &Knowledge) {
+    for entry in knowledge.stale() {
+        tracing::warn!(
+            id = entry.advisory.id.as_str(),
+            problem = entry.stale.as_deref().unwrap_or_default(),
+            "advisory file is malformed; serving its last valid version"
+        );
+    }
+    let errors = knowledge
+        .diagnostics()
+        .iter()
+        .filter(|d| d.diagnostic.severity == cratewatch_advisory::DiagnosticSeverity::Error)
+        .count();
+    if errors > 0 {
+        tracing::warn!(
+            errors,
+            diagnostics = knowledge.diagnostics().len(),
+            "advisory files that did not load (run `cratewatch db check` for the list)"
+        );
     }
 }
 
@@ -269,5 +337,45 @@ async fn terminate() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::SystemTime;
+
+    use super::sync_with;
+    use crate::knowledge::{Knowledge, Provenance};
+    use crate::source::NoIndex;
+    use crate::state::{AppState, Settings};
+
+    fn provenance(commit: &str) -> Provenance {
+        Provenance { source: "test".into(), commit: Some(commit.into()), loaded_at: SystemTime::now() }
+    }
+
+    /// A sync whose load panics (the injected fault) keeps the snapshot, reports `degraded` with the
+    /// panic, and the next good sync recovers.
+    #[test]
+    fn a_panicking_sync_keeps_the_last_good_snapshot() {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        runtime.block_on(async {
+            let state = AppState::new(
+                Knowledge::new(Vec::new(), Vec::new(), provenance("a")),
+                Arc::new(NoIndex),
+                Settings::default(),
+            );
+            sync_with(&state, || panic!("injected fault in the sync")).await;
+            let status = state.sync_status();
+            assert!(status.last_error.as_deref().unwrap().contains("injected fault in the sync"), "{status:?}");
+            assert_eq!(state.knowledge().provenance().commit.as_deref(), Some("a"), "the last good snapshot stays");
+            let reasons = state.health().degraded();
+            assert!(reasons.iter().any(|r| r.contains("sync") && r.contains("injected fault")), "{reasons:?}");
+            assert_eq!(state.health().panics().0, 1);
+
+            sync_with(&state, || Ok((Knowledge::new(Vec::new(), Vec::new(), provenance("b")), None))).await;
+            assert_eq!(state.sync_status().last_error, None);
+            assert_eq!(state.knowledge().provenance().commit.as_deref(), Some("b"));
+        });
     }
 }

@@ -827,6 +827,7 @@ impl Server {
             index: Arc::new(index),
             sync_interval: None,
             settings: Settings::default(),
+            metrics_listen: None,
             disclosure: None,
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

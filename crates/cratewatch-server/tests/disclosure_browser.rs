@@ -421,6 +421,7 @@ impl Site {
             index: Arc::new(NoIndex),
             sync_interval: None,
             settings: Settings::default(),
+            metrics_listen: None,
             disclosure: Some(DisclosureSetup {
                 database_url: url,
                 mailer: Arc::new(NoMailer),

@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use super::input::parse_action;
 use super::{Disclosure, Principal, ReportView, Submission, WorkflowError};
-use crate::api::errors;
-use crate::app::AppState;
+use crate::error::envelope as errors;
+use crate::state::AppState;
 
 fn error(status: StatusCode, detail: &str) -> Response {
     (status, axum::Json(errors(detail))).into_response()

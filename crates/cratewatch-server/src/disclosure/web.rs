@@ -22,41 +22,22 @@ mod staff;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use cratewatch_disclosure::Role;
 use cratewatch_store::UserRecord;
 use maud::{DOCTYPE, Markup, html};
 
 use super::{Disclosure, Principal, WorkflowError, time};
-use crate::app::AppState;
+use crate::state::AppState;
 
-/// The workflow's page routes, merged into the application's router.
-pub(crate) fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/signin", get(staff::get_signin).post(staff::post_signin))
-        .route("/signout", post(staff::post_signout))
-        .route("/disclosure", get(staff::get_dashboard))
-        .route("/disclosure/reports/{id}", get(report::get_report))
-        .route("/disclosure/reports/{id}/actions", post(report::post_action))
-        .route("/disclosure/reports/{id}/preview", post(report::post_preview))
-        .route("/report", get(reporter::get_report_form).post(reporter::post_report_form))
-        .route("/report/{token}", get(reporter::get_reporter_report))
-        .route("/report/{token}/messages", post(reporter::post_reporter_message))
-        .layer(axum::middleware::map_response(no_store))
-}
-
-/// Nothing of the workflow may stay in a browser's or a proxy's cache.
-async fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
+pub(crate) use report::{get_report, post_action, post_preview};
+pub(crate) use reporter::{get_report_form, get_reporter_report, post_report_form, post_reporter_message};
+pub(crate) use staff::{get_dashboard, get_signin, post_signin, post_signout};
 
 /// A response that ends a handler early: an error page or a redirect (boxed: results carry it).
-struct Stop(Box<Response>);
+pub(crate) struct Stop(Box<Response>);
 
 impl Stop {
     fn new(response: Response) -> Stop {
@@ -77,7 +58,7 @@ impl From<WorkflowError> for Stop {
 }
 
 /// What a handler returns: its page, or the page or redirect that stopped it.
-type Reply = Result<Response, Stop>;
+pub(crate) type Reply = Result<Response, Stop>;
 
 /// The error page of a workflow error, with the status the API gives it. Store failures are logged
 /// and shown without details.

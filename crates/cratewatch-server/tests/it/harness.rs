@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock, mpsc};
 use std::time::Duration;
 
 use cratewatch_index::{CrateSource, IndexSnapshot};
-use cratewatch_server::{AppState, DbSource, ServeConfig, Settings};
+use cratewatch_server::{AppState, DbSource, MetricsAccess, ServeConfig, Settings};
 
 /// A running server; dropping it shuts the server down and waits for it.
 pub(crate) struct Server {
@@ -39,23 +39,35 @@ impl Server {
     }
 
     pub(crate) fn start_full(
-        mut dbs: Vec<DbSource>,
+        dbs: Vec<DbSource>,
         index: Option<&Path>,
         sync_interval: Option<Duration>,
         disclosure: Option<cratewatch_server::DisclosureSetup>,
     ) -> Server {
-        let db = dbs.remove(0);
         let index: Arc<dyn CrateSource> = match index {
             Some(path) => snapshot(path),
             None => Arc::new(cratewatch_server::NoIndex),
         };
+        Server::start_custom(dbs, index, sync_interval, disclosure, test_settings())
+    }
+
+    /// A server with every part given.
+    pub(crate) fn start_custom(
+        mut dbs: Vec<DbSource>,
+        index: Arc<dyn CrateSource>,
+        sync_interval: Option<Duration>,
+        disclosure: Option<cratewatch_server::DisclosureSetup>,
+        settings: Settings,
+    ) -> Server {
+        let db = dbs.remove(0);
         let config = ServeConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             db,
             extra_dbs: dbs,
             index,
             sync_interval,
-            settings: Settings { cache_ttl: Duration::from_secs(300), ..Settings::default() },
+            settings,
+            metrics_listen: None,
             disclosure,
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -180,6 +192,11 @@ pub(crate) fn agent() -> &'static ureq::Agent {
     })
 }
 
+/// The settings of test servers: long cache, public metrics.
+pub(crate) fn test_settings() -> Settings {
+    Settings { cache_ttl: Duration::from_secs(300), metrics: MetricsAccess::Public, ..Settings::default() }
+}
+
 /// The server over the shared data, started once for the tests that only read.
 pub(crate) fn shared() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
@@ -189,7 +206,7 @@ pub(crate) fn shared() -> &'static Server {
 }
 
 /// The 2020 index loaded whole once and shared by every server of the test run.
-fn snapshot(path: &Path) -> Arc<dyn CrateSource> {
+pub(crate) fn snapshot(path: &Path) -> Arc<dyn CrateSource> {
     static SNAPSHOT: OnceLock<Arc<IndexSnapshot>> = OnceLock::new();
     assert_eq!(path, cratewatch_testdata::crates_index_2020());
     let snapshot = SNAPSHOT.get_or_init(|| Arc::new(IndexSnapshot::load(path).unwrap()));

@@ -4,6 +4,7 @@
 mod api;
 mod disclosure;
 mod disclosure_web;
+mod hardening;
 mod harness;
 mod merged;
 mod osv;

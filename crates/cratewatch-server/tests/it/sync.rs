@@ -122,3 +122,41 @@ fn git_source_follows_upstream_commits() {
     assert!(server.json("/healthz")["last_sync_error"].as_str().unwrap().contains(&url));
     assert_eq!(server.get("/api/v1/advisories/RUSTSEC-2099-0003").status, 200, "the last good snapshot is served");
 }
+
+/// A commit that breaks a valid advisory file must not make the vulnerability vanish: its last valid
+/// version stays served, marked stale, and `/healthz` and `/metrics` say so until the file is fixed.
+#[test]
+fn a_broken_advisory_file_keeps_its_last_valid_version_marked_stale() {
+    let db = cratewatch_testdata::advisory_db_copy("server-sync-stale");
+    let server = Server::start(&db, Some(&cratewatch_testdata::crates_index_2020()), Some(Duration::from_secs(1)));
+    let file = db.join("crates/smallvec/RUSTSEC-2019-0009.md");
+    let valid = fs::read_to_string(&file).unwrap();
+    let before = server.json("/api/v1/advisories/RUSTSEC-2019-0009");
+    assert_eq!(before["stale"], serde_json::Value::Null);
+    assert_eq!(server.json("/healthz")["stale_advisories"], serde_json::json!([]));
+
+    // Break it: the date is no date any more.
+    fs::write(&file, valid.replace("date = \"2019-", "date = \"not-a-date-")).unwrap();
+    wait_for("the stale mark", || server.json("/api/v1/advisories/RUSTSEC-2019-0009")["stale"].is_string());
+    let stale = server.json("/api/v1/advisories/RUSTSEC-2019-0009");
+    assert_eq!(stale["title"], before["title"], "the last valid version is served");
+    assert!(stale["stale"].as_str().unwrap().contains("RUSTSEC-2019-0009.md"), "{}", stale["stale"]);
+    let version = server.json("/api/v1/crates/smallvec/0.6.9/security");
+    let ids: Vec<&str> = version["advisories"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"RUSTSEC-2019-0009"), "still affects the versions it affected: {ids:?}");
+    let health = server.json("/healthz");
+    assert_eq!(health["stale_advisories"], serde_json::json!(["RUSTSEC-2019-0009"]), "{health}");
+    assert!(health["first_diagnostics"].to_string().contains("RUSTSEC-2019-0009.md"), "{health}");
+    let metrics = server.get("/metrics").body;
+    assert!(metrics.lines().any(|l| l == "cratewatch_db_stale_advisories 1"), "{metrics}");
+    assert!(metrics.lines().any(|l| l.starts_with("cratewatch_db_diagnostics ") && l != "cratewatch_db_diagnostics 0"));
+
+    // Fix it: no longer stale.
+    fs::write(&file, &valid).unwrap();
+    wait_for("the fixed file", || server.json("/api/v1/advisories/RUSTSEC-2019-0009")["stale"].is_null());
+    assert_eq!(server.json("/healthz")["stale_advisories"], serde_json::json!([]));
+
+    // A deleted file is a deletion, not a breakage: its advisory goes.
+    fs::remove_file(&file).unwrap();
+    wait_for("the deletion", || server.get("/api/v1/advisories/RUSTSEC-2019-0009").status == 404);
+}

@@ -117,6 +117,26 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub(crate) listen: std::net::SocketAddr,
 
+    /// A second address serving `/metrics` alone, for Prometheus (e.g. 127.0.0.1:9184). The metrics
+    /// count requests to the workflow's routes, which shows disclosure activity: they are not served on
+    /// the main address unless --metrics-token-file is given.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) metrics_listen: Option<std::net::SocketAddr>,
+
+    /// A file holding a secret token: `/metrics` on the main address then answers requests with
+    /// `Authorization: Bearer TOKEN` (and 401 to others).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) metrics_token_file: Option<PathBuf>,
+
+    /// The most connections served at once; more wait in the listen backlog.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub(crate) max_connections: usize,
+
+    /// How long a client may take to send a request's headers, and how long a keep-alive connection
+    /// may stay idle, before it is disconnected.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub(crate) header_timeout: std::time::Duration,
+
     /// How often to re-sync the advisory database (e.g. 30s, 10m, 1h; 0 never).
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
     pub(crate) sync_interval: std::time::Duration,

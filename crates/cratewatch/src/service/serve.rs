@@ -10,7 +10,8 @@ use cratewatch_db::GitMirror;
 use cratewatch_disclosure::SystemClock;
 use cratewatch_index::{CrateSource, IndexSnapshot, SparseIndex, SparseOptions};
 use cratewatch_server::{
-    DbSource, DisclosureConfig, DisclosureSetup, Mailer, NoIndex, NoMailer, ServeConfig, Settings, SmtpMailer,
+    DbSource, DisclosureConfig, DisclosureSetup, Mailer, MetricsAccess, NoIndex, NoMailer, ServeConfig, Settings,
+    SmtpMailer,
 };
 
 use crate::cli::{LogFormat, ServeArgs};
@@ -29,6 +30,25 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .trim_end_matches('/')
             .to_owned(),
         trusted_proxies: args.trusted_proxies.clone(),
+        metrics: match &args.metrics_token_file {
+            Some(path) => {
+                let token = std::fs::read_to_string(path)
+                    .with_context(|| format!("--metrics-token-file {}", path.display()))?
+                    .trim()
+                    .to_owned();
+                if token.len() < 16 {
+                    bail!("--metrics-token-file {}: the token must be at least 16 characters", path.display());
+                }
+                MetricsAccess::Token(token)
+            }
+            None => MetricsAccess::Hidden,
+        },
+        max_connections: args.max_connections.max(1),
+        header_timeout: if args.header_timeout.is_zero() {
+            std::time::Duration::from_secs(10)
+        } else {
+            args.header_timeout
+        },
         ..Settings::default()
     };
     let disclosure = if args.no_disclosure {
@@ -69,6 +89,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         index,
         sync_interval: (!args.sync_interval.is_zero()).then_some(args.sync_interval),
         settings,
+        metrics_listen: args.metrics_listen,
         disclosure,
     };
     let runtime =
@@ -107,8 +128,12 @@ fn index_source(text: &str) -> anyhow::Result<Arc<dyn CrateSource>> {
             millis = started.elapsed().as_millis() as u64,
             "registry index loaded"
         );
-        for d in snapshot.diagnostics().iter().take(20) {
+        const SHOWN: usize = 20;
+        for d in snapshot.diagnostics().iter().take(SHOWN) {
             tracing::warn!("{d}");
+        }
+        if let Some(more) = snapshot.diagnostics().len().checked_sub(SHOWN).filter(|n| *n > 0) {
+            tracing::warn!("and {more} more index diagnostics; `cratewatch db check --index {text}` lists them all");
         }
         return Ok(Arc::new(snapshot));
     }

@@ -20,12 +20,12 @@ use super::{
     Form, Reply, Stop, Viewer, check_origin, csrf_refused, enabled, error_page, layout, page, same_secret, see_other,
     signed_in, state_label, when, workflow_error,
 };
-use crate::app::AppState;
 use crate::disclosure::input::parse_action;
 use crate::disclosure::{Disclosure, ReportView, WorkflowError, map, millis};
+use crate::state::AppState;
 
 /// `GET /disclosure/reports/{id}`.
-pub(super) async fn get_report(
+pub(crate) async fn get_report(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -39,7 +39,7 @@ pub(super) async fn get_report(
 /// `POST /disclosure/reports/{id}/actions`: one step, `action` and its fields, with the
 /// `expected_version` the page showed. Success goes back to the report's page; a refusal shows the
 /// page again with the reason (403, 409 or 422).
-pub(super) async fn post_action(State(state): State<Arc<AppState>>, Path(id): Path<String>, request: Request) -> Reply {
+pub(crate) async fn post_action(State(state): State<Arc<AppState>>, Path(id): Path<String>, request: Request) -> Reply {
     let disclosure = enabled(&state)?;
     let (parts, body) = request.into_parts();
     let viewer = signed_in(disclosure, &parts.headers).await?;
@@ -105,7 +105,7 @@ pub(super) async fn post_action(State(state): State<Arc<AppState>>, Path(id): Pa
 
 /// `POST /disclosure/reports/{id}/preview`: the page again with the check of the submitted draft,
 /// which is not saved.
-pub(super) async fn post_preview(
+pub(crate) async fn post_preview(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     request: Request,

@@ -14,11 +14,11 @@ use super::{
     Form, Reply, Stop, check_origin, enabled, error_page, layout, over_https, page, same_secret, see_other,
     state_label, when, workflow_error,
 };
-use crate::app::AppState;
 use crate::disclosure::{Disclosure, Principal, ReportView, Submission, WorkflowError};
+use crate::state::AppState;
 
 /// `GET /report`: the form.
-pub(super) async fn get_report_form(State(state): State<Arc<AppState>>) -> Reply {
+pub(crate) async fn get_report_form(State(state): State<Arc<AppState>>) -> Reply {
     enabled(&state)?;
     Ok(page(StatusCode::OK, report_form(&Fields::default(), None)))
 }
@@ -61,7 +61,7 @@ fn report_form(fields: &Fields, error: Option<&str>) -> Markup {
 }
 
 /// `POST /report`: a new report. At most 5 per hour from one address.
-pub(super) async fn post_report_form(State(state): State<Arc<AppState>>, request: Request) -> Reply {
+pub(crate) async fn post_report_form(State(state): State<Arc<AppState>>, request: Request) -> Reply {
     let disclosure = enabled(&state)?;
     let client = crate::disclosure::input::client_ip(&request, state.trusted_proxies());
     let (parts, body) = request.into_parts();
@@ -168,14 +168,14 @@ async fn reporter(disclosure: &Disclosure, token: &str) -> Result<Principal, Sto
 }
 
 /// `GET /report/{token}`: the reporter's page.
-pub(super) async fn get_reporter_report(State(state): State<Arc<AppState>>, Path(token): Path<String>) -> Reply {
+pub(crate) async fn get_reporter_report(State(state): State<Arc<AppState>>, Path(token): Path<String>) -> Reply {
     let disclosure = enabled(&state)?;
     let principal = reporter(disclosure, &token).await?;
     render(disclosure, &principal, &token, None, None, StatusCode::OK).await
 }
 
 /// `POST /report/{token}/messages`: a message from the reporter.
-pub(super) async fn post_reporter_message(
+pub(crate) async fn post_reporter_message(
     State(state): State<Arc<AppState>>,
     Path(token): Path<String>,
     request: Request,

@@ -14,14 +14,14 @@ use super::{
     Form, Reply, Stop, Viewer, csrf_refused, enabled, layout, over_https, page, same_secret, see_other, session_cookie,
     session_id, signed_in, state_label, viewer, when, workflow_error,
 };
-use crate::app::AppState;
 use crate::disclosure::{Disclosure, Principal, WorkflowError, millis};
+use crate::state::AppState;
 
 /// How long a session lasts.
 const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
 
 /// `GET /signin`: the sign-in form (or the dashboard for someone signed in already).
-pub(super) async fn get_signin(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Reply {
+pub(crate) async fn get_signin(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Reply {
     let disclosure = enabled(&state)?;
     if viewer(disclosure, &headers).await?.is_some() {
         return Ok(see_other("/disclosure"));
@@ -51,7 +51,7 @@ fn signin_page(name: &str, error: Option<&str>) -> Markup {
 
 /// `POST /signin`: checks that the token is one of the user's (active, not revoked), starts a
 /// 12-hour session and sets its cookie.
-pub(super) async fn post_signin(State(state): State<Arc<AppState>>, request: Request) -> Reply {
+pub(crate) async fn post_signin(State(state): State<Arc<AppState>>, request: Request) -> Reply {
     let disclosure = enabled(&state)?;
     let (parts, body) = request.into_parts();
     super::check_origin(&parts.headers, disclosure)?;
@@ -92,7 +92,7 @@ pub(super) async fn post_signin(State(state): State<Arc<AppState>>, request: Req
 }
 
 /// `POST /signout`: ends the session and removes its cookie.
-pub(super) async fn post_signout(State(state): State<Arc<AppState>>, request: Request) -> Reply {
+pub(crate) async fn post_signout(State(state): State<Arc<AppState>>, request: Request) -> Reply {
     let disclosure = enabled(&state)?;
     let (parts, body) = request.into_parts();
     let secure = over_https(&parts.headers);
@@ -114,7 +114,7 @@ pub(super) async fn post_signout(State(state): State<Arc<AppState>>, request: Re
 }
 
 /// `GET /disclosure`: the reports the user may see and what is due on them.
-pub(super) async fn get_dashboard(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Reply {
+pub(crate) async fn get_dashboard(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Reply {
     let disclosure = enabled(&state)?;
     let viewer = signed_in(disclosure, &headers).await?;
     let fail = |e| Stop::new(workflow_error(&e, Some(&viewer)));

@@ -1,18 +1,22 @@
 //! The OSV API, with the request and response shapes of the public OSV service (osv.dev), so that an OSV
 //! client (osv-scanner, osv.dev libraries) can use a cratewatch server in its place. Records are the
 //! ones `cratewatch osv export` writes, kept as JSON text in the snapshot and spliced into responses.
+//! Errors are [`AppError`]s, which the middleware renders as osv.dev's `{"code", "message"}`.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::extract::State;
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use semver::Version;
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::error::AppError;
+use crate::extract::Path;
 use crate::knowledge::{Entry, Knowledge};
+use crate::openapi::{OsvBatchResult, OsvQuery, OsvQueryBatch, OsvRecord, OsvVulns};
+use crate::state::AppState;
 
 /// Most records in one `/v1/query` page; more are reached with `next_page_token`.
 pub(crate) const PAGE: usize = 1000;
@@ -40,14 +44,6 @@ struct Package {
 #[serde(deny_unknown_fields)]
 struct Batch {
     queries: Vec<Query>,
-}
-
-/// An OSV-style error: `{"code": N, "message": "..."}` with gRPC's codes (3 invalid argument, 5 not
-/// found), as osv.dev answers.
-fn error(status: StatusCode, message: &str) -> Response {
-    let code = if status == StatusCode::NOT_FOUND { 5 } else { 3 };
-    let body = serde_json::json!({ "code": code, "message": message });
-    (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
 }
 
 fn json(body: String) -> Response {
@@ -134,21 +130,27 @@ fn matching<'k>(knowledge: &'k Knowledge, wanted: &Wanted) -> Vec<&'k Arc<Entry>
         .collect()
 }
 
-/// `POST /v1/query`.
-pub(crate) async fn query(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let query: Query = match serde_json::from_slice(&body) {
-        Ok(q) => q,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &format!("invalid query: {e}")),
-    };
-    let wanted = match parse_query(query) {
-        Ok(w) => w,
-        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
-    };
+/// Vulnerabilities of a package, or of one of its versions.
+#[utoipa::path(
+    post,
+    path = "/v1/query",
+    tag = "osv",
+    request_body(content = OsvQuery, description = "The package (by name and ecosystem, or by purl) and optionally a version"),
+    responses(
+        (status = 200, description = "The matching records, or `{}` when there are none", body = OsvVulns),
+        (status = 400, description = "Invalid query (code 3)", body = crate::error::OsvError),
+        (status = 413, description = "The body is too large (code 8)", body = crate::error::OsvError),
+    )
+)]
+pub(crate) async fn post_query(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, AppError> {
+    let query: Query =
+        serde_json::from_slice(&body).map_err(|e| AppError::bad_request(format!("invalid query: {e}")))?;
+    let wanted = parse_query(query).map_err(AppError::bad_request)?;
     let knowledge = state.knowledge();
     let all = matching(&knowledge, &wanted);
     let page: Vec<&str> = all.iter().skip(wanted.offset).take(PAGE).filter_map(|e| e.osv.as_deref()).collect();
     if page.is_empty() {
-        return json("{}".to_owned());
+        return Ok(json("{}".to_owned()));
     }
     let mut body = String::with_capacity(page.iter().map(|r| r.len() + 1).sum::<usize>() + 64);
     body.push_str("{\"vulns\":[");
@@ -158,29 +160,35 @@ pub(crate) async fn query(State(state): State<Arc<AppState>>, body: Bytes) -> Re
         body.push_str(&format!(",\"next_page_token\":\"{}\"", wanted.offset + PAGE));
     }
     body.push('}');
-    json(body)
+    Ok(json(body))
 }
 
-/// `POST /v1/querybatch`: ids and modified times only, in input order.
-pub(crate) async fn querybatch(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let batch: Batch = match serde_json::from_slice(&body) {
-        Ok(b) => b,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &format!("invalid query batch: {e}")),
-    };
+/// Up to 1,000 queries at once: ids and modified times only, in input order.
+#[utoipa::path(
+    post,
+    path = "/v1/querybatch",
+    tag = "osv",
+    request_body(content = OsvQueryBatch, description = "`{\"queries\": [...]}`, at most 1,000"),
+    responses(
+        (status = 200, description = "One result per query, in input order", body = OsvBatchResult),
+        (status = 400, description = "Invalid query, or more than 1,000 (code 3)", body = crate::error::OsvError),
+        (status = 413, description = "The body is too large (code 8)", body = crate::error::OsvError),
+    )
+)]
+pub(crate) async fn post_querybatch(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, AppError> {
+    let batch: Batch =
+        serde_json::from_slice(&body).map_err(|e| AppError::bad_request(format!("invalid query batch: {e}")))?;
     if batch.queries.len() > BATCH {
-        return error(
-            StatusCode::BAD_REQUEST,
-            &format!("too many queries: {} (at most {BATCH} per batch)", batch.queries.len()),
-        );
+        return Err(AppError::bad_request(format!(
+            "too many queries: {} (at most {BATCH} per batch)",
+            batch.queries.len()
+        )));
     }
     let knowledge = state.knowledge();
     let mut body = String::with_capacity(batch.queries.len() * 16 + 32);
     body.push_str("{\"results\":[");
     for (i, query) in batch.queries.into_iter().enumerate() {
-        let wanted = match parse_query(query) {
-            Ok(w) => w,
-            Err(message) => return error(StatusCode::BAD_REQUEST, &format!("query {i}: {message}")),
-        };
+        let wanted = parse_query(query).map_err(|message| AppError::bad_request(format!("query {i}: {message}")))?;
         if i > 0 {
             body.push(',');
         }
@@ -199,11 +207,21 @@ pub(crate) async fn querybatch(State(state): State<Arc<AppState>>, body: Bytes) 
         body.push_str("]}");
     }
     body.push_str("]}");
-    json(body)
+    Ok(json(body))
 }
 
-/// `GET /v1/vulns/{id}`: by id, or by an alias (CVE, GHSA) that names exactly one advisory.
-pub(crate) async fn vuln(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+/// One record, by id or by an alias (CVE, GHSA) that names exactly one advisory.
+#[utoipa::path(
+    get,
+    path = "/v1/vulns/{id}",
+    tag = "osv",
+    params(("id" = String, Path, description = "A RUSTSEC id, or a CVE or GHSA alias")),
+    responses(
+        (status = 200, description = "The OSV record", body = OsvRecord),
+        (status = 404, description = "No such record (code 5)", body = crate::error::OsvError),
+    )
+)]
+pub(crate) async fn get_vuln(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, AppError> {
     let knowledge = state.knowledge();
     let entry = match knowledge.by_id(&id) {
         Some(e) => Some(Arc::clone(e)),
@@ -213,17 +231,35 @@ pub(crate) async fn vuln(State(state): State<Arc<AppState>>, Path(id): Path<Stri
         },
     };
     match entry.as_ref().and_then(|e| e.osv.clone()) {
-        Some(record) => json(record),
-        None => error(StatusCode::NOT_FOUND, "Bug not found."),
+        Some(record) => Ok(json(record)),
+        None => Err(AppError::not_found("Bug not found.")),
     }
 }
 
-/// `GET /packages/{name}.json`: every OSV record about the crate, as rustsec.org serves it.
-pub(crate) async fn package(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
+/// Every OSV record about a crate, the document rustsec.org serves at `/packages/NAME.json`. A crate
+/// without advisories is a 404, as on rustsec.org, whose static site has no document for it (the
+/// registry front end's Security tab reads a 404 as "no advisories").
+#[utoipa::path(
+    get,
+    path = "/packages/{file}",
+    tag = "osv",
+    params(("file" = String, Path, description = "`NAME.json`")),
+    responses(
+        (status = 200, description = "The crate's OSV records (withdrawn ones included)", body = Vec<OsvRecord>),
+        (status = 404, description = "No advisory is about this crate, or the file is not `NAME.json` (code 5)", body = crate::error::OsvError),
+    )
+)]
+pub(crate) async fn get_package(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+) -> Result<Response, AppError> {
     let Some(name) = file.strip_suffix(".json") else {
-        return error(StatusCode::NOT_FOUND, &format!("no document `{file}` (try /packages/NAME.json)"));
+        return Err(AppError::not_found(format!("no document `{file}` (try /packages/NAME.json)")));
     };
     let knowledge = state.knowledge();
     let records: Vec<&str> = knowledge.for_crate(name).into_iter().filter_map(|e| e.osv.as_deref()).collect();
-    json(format!("[{}]", records.join(",")))
+    if records.is_empty() {
+        return Err(AppError::not_found(format!("no advisory is about a crate named `{name}`")));
+    }
+    Ok(json(format!("[{}]", records.join(","))))
 }
