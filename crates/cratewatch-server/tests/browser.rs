@@ -87,6 +87,7 @@ fn pages_in_headless_chromium() {
         record("error pages", s.error_pages().await);
         record("advisory Markdown cannot run script", s.xss().await);
         record("accessibility basics", s.accessibility().await);
+        record("screenshots of the advisory and crate pages", s.screenshots().await);
         record("page weight and no script on every page visited", s.weight_and_scripts().await);
         if let Err(e) = s.client.close().await {
             eprintln!("closing the browser session failed: {e}");
@@ -508,6 +509,48 @@ impl Session {
         Ok(())
     }
 
+    /// Screenshots for the README: an advisory with a CVSS v3.1 vector, a withdrawn advisory and a
+    /// crate page whose cards affect the selected version and others. They go to
+    /// `target/test-scratch/walkthrough-pages/`, or with `CRATEWATCH_UPDATE_WALKTHROUGH=1` to
+    /// `docs/walkthrough/` (so that running the tests leaves the tree clean).
+    async fn screenshots(&mut self) -> Result<()> {
+        let all = get_json(self.real, "/api/v1/advisories")?;
+        let advisories = all["advisories"].as_array().ok_or_else(|| anyhow!("no advisories array"))?;
+        let mut withdrawn: Vec<&str> = advisories
+            .iter()
+            .filter(|a| !a["withdrawn"].is_null() && a["collection"] == "crates")
+            .filter_map(|a| a["id"].as_str())
+            .collect();
+        withdrawn.sort_unstable();
+        let withdrawn = withdrawn.first().ok_or_else(|| anyhow!("no withdrawn advisory"))?.to_string();
+        let dir = if std::env::var_os("CRATEWATCH_UPDATE_WALKTHROUGH").is_some_and(|v| v == "1") {
+            cratewatch_testdata::workspace_root().join("docs/walkthrough")
+        } else {
+            cratewatch_testdata::scratch_dir("walkthrough-pages")
+        };
+        std::fs::create_dir_all(&dir)?;
+        for (name, path) in [
+            ("pages-1-advisory-cvss", "/advisories/RUSTSEC-2021-0078".to_owned()),
+            ("pages-2-withdrawn-advisory", format!("/advisories/{withdrawn}")),
+            ("pages-3-crate-mixed-cards", "/crates/smallvec/0.6.9/security".to_owned()),
+        ] {
+            let arrival = self.open(self.real, &path).await?;
+            ensure!(arrival.status == 200, "{path}: status {}", arrival.status);
+            let size = self.js(SHOT_SIZE).await?;
+            let number = |key: &str| size[key].as_u64().and_then(|n| u32::try_from(n).ok()).unwrap_or(0);
+            let height = number("page").clamp(600, SHOT_MAX_HEIGHT) + number("chrome");
+            self.client.set_window_size(SHOT_WIDTH, height).await?;
+            let png = self.client.screenshot().await;
+            self.client.set_window_size(SHOT_WIDTH, 1000).await?;
+            let png = png?;
+            ensure!(png.starts_with(b"\x89PNG"), "{name}: not a PNG");
+            let file = dir.join(format!("{name}.png"));
+            std::fs::write(&file, png).with_context(|| format!("writing {}", file.display()))?;
+        }
+        eprintln!("        screenshots in {}", dir.display());
+        Ok(())
+    }
+
     /// Every document the browser arrived at is under [`MAX_PAGE_BYTES`] and has no `<script>`.
     async fn weight_and_scripts(&mut self) -> Result<()> {
         let visited: BTreeSet<String> = self.visited.iter().cloned().collect();
@@ -531,6 +574,18 @@ impl Session {
 }
 
 // ---- scripts run in the page (each is a function body returning JSON) ------------------------------
+
+/// The screenshots' width and greatest height.
+const SHOT_WIDTH: u32 = 1280;
+const SHOT_MAX_HEIGHT: u32 = 2200;
+
+/// The height of the page's content and what the window adds to the viewport's height.
+const SHOT_SIZE: &str = r#"
+return {
+  page: Math.ceil(document.body.getBoundingClientRect().bottom),
+  chrome: Math.max(0, outerHeight - innerHeight),
+};
+"#;
 
 const PAGE_FACTS: &str = r#"
 const nav = performance.getEntriesByType('navigation')[0];
