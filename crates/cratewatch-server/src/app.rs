@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::extract::{MatchedPath, Path, Query, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -636,7 +636,15 @@ async fn crate_route(
     .await
 }
 
-async fn crate_overview(State(state): State<Arc<AppState>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
+async fn crate_overview(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(to) = pages::picked_version(&name, pages::Tab::Overview, query.as_deref()) {
+        return Redirect::to(&to).into_response();
+    }
     let key = format!("/crates/{name}");
     crate_route(state, headers, key, name, None, CrateView::Overview).await
 }
@@ -650,7 +658,15 @@ async fn version_overview(
     crate_route(state, headers, key, name, Some(version), CrateView::Overview).await
 }
 
-async fn crate_security(State(state): State<Arc<AppState>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
+async fn crate_security(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(to) = pages::picked_version(&name, pages::Tab::Security, query.as_deref()) {
+        return Redirect::to(&to).into_response();
+    }
     let key = format!("/crates/{name}/security");
     crate_route(state, headers, key, name, None, CrateView::Security).await
 }

@@ -6,6 +6,7 @@
 mod api;
 mod app;
 mod audit_api;
+mod cvss_metrics;
 mod disclosure;
 mod feed;
 mod knowledge;
@@ -20,7 +21,7 @@ mod source;
 
 pub use crate::app::{AppState, Settings, SyncStatus, router, service};
 pub use crate::disclosure::{Disclosure, DisclosureConfig, Principal, ReportView, Submission, Tick, WorkflowError};
-pub use crate::knowledge::{Entry, Knowledge, Provenance, normalize};
+pub use crate::knowledge::{Entry, Knowledge, Provenance, SourceFile, SourceWeb, normalize};
 pub use crate::mail::{Mail, MailError, Mailer, NoMailer, SmtpMailer};
 pub use crate::security::{CrateSecurity, VersionState};
 pub use crate::serve::{DbSource, DisclosureSetup, ServeConfig, load_sources, serve};
