@@ -528,7 +528,7 @@ fn advisory_body(
                     }
                     @if level == 1 {
                         dt { "CVSS details" } dd {
-                            dl.cvss aria-label="CVSS metrics" {
+                            dl.cvss {
                                 @for m in cvss_metrics::metrics(cvss) {
                                     dt { (m.name) } dd { (m.value) @if !m.known { " " span.muted { "(" code { (m.code) } ")" } } }
                                 }
@@ -567,7 +567,7 @@ fn advisory_record(knowledge: &Knowledge, entry: &Entry) -> Markup {
     let web = entry.file.as_ref().and_then(|f| knowledge.provenance().web.get(f.source)?.as_ref().map(|w| (f, w)));
     html! {
         h2 #record { "About this advisory" }
-        dl.facts aria-labelledby="record" {
+        dl.facts.record {
             @if entry.modified_known {
                 dt { "Last modified" } dd { time datetime=(entry.modified) { (modified_text(&entry.modified)) } }
             }
@@ -805,7 +805,7 @@ mod tests {
         let doc = scraper::Html::parse_document(&html);
         let file = "crates/hyper/RUSTSEC-2021-0078.md";
         let hrefs: Vec<&str> = doc
-            .select(&scraper::Selector::parse("dl[aria-labelledby=record] a").unwrap())
+            .select(&scraper::Selector::parse("dl.record a").unwrap())
             .filter_map(|a| a.value().attr("href"))
             .collect();
         let base = "https://github.com/rustsec/advisory-db";

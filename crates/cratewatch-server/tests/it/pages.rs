@@ -290,7 +290,7 @@ fn advisory_page_shows_license_last_change_source_file_and_osv() {
     let path = "/advisories/RUSTSEC-2021-0078";
     let doc = page(server, path);
     let record: std::collections::BTreeMap<String, String> =
-        pairs(one(&doc, "article.advisory dl[aria-labelledby=record]", path)).into_iter().collect();
+        pairs(one(&doc, "article.advisory dl.record", path)).into_iter().collect();
     // The file's last commit, as git itself tells it.
     let file = "crates/hyper/RUSTSEC-2021-0078.md";
     let git = std::process::Command::new("git")
@@ -299,7 +299,7 @@ fn advisory_page_shows_license_last_change_source_file_and_osv() {
         .output()
         .unwrap();
     let committed: i64 = String::from_utf8(git.stdout).unwrap().trim().parse().unwrap();
-    let time = one(&doc, "dl[aria-labelledby=record] time", path);
+    let time = one(&doc, "dl.record time", path);
     let shown: jiff::Timestamp = time.value().attr("datetime").unwrap().parse().unwrap();
     assert_eq!(shown.as_second(), committed, "{path}: last modified");
     assert!(record["Last modified"].ends_with(" UTC"), "{record:?}");
