@@ -23,27 +23,104 @@ pub struct Entry {
     pub osv: Option<String>,
     /// The OSV record's `modified` time (RFC 3339).
     pub modified: String,
-    /// The file the advisory was read from: the source's index and the path in it. `None` for
-    /// advisories published through the workflow.
-    pub origin: Option<(usize, String)>,
+    /// Whether [`modified`](Entry::modified) is a real last-modification time (the file's last commit,
+    /// the imported OSV record's own `modified`, the workflow's last update) rather than the
+    /// publication date standing in for one.
+    pub modified_known: bool,
+    /// The file the advisory was read from; `None` for advisories published through the workflow.
+    pub file: Option<SourceFile>,
     /// Set when the file is malformed now and this is its last valid version, kept so that a broken
     /// commit never makes a vulnerability vanish: what is wrong with the file now.
     pub stale: Option<String>,
+}
+
+/// Where an advisory's file is in the advisory sources.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The index of the source (see [`Provenance::web`]), in the order the sources were given.
+    pub source: usize,
+    /// The file, relative to the source's root, with `/` separators (`crates/hyper/RUSTSEC-2021-0078.md`).
+    pub path: String,
+}
+
+/// The web view of an advisory source's files, for links from advisory pages to a file and its history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceWeb {
+    /// The repository's web address, without a trailing slash (`https://github.com/rustsec/advisory-db`).
+    pub repository: String,
+    /// The commit (or branch) the links point into: the served commit, so that a link shows the file
+    /// exactly as it was served, even after it moved or changed upstream.
+    pub reference: String,
+}
+
+impl SourceWeb {
+    /// The web view of a GitHub repository given by its git URL (`https://github.com/OWNER/REPO[.git]`,
+    /// `git@github.com:OWNER/REPO.git` or `ssh://git@github.com/OWNER/REPO`), at `reference`. Any
+    /// other URL (another host, a local path, a `file://` URL) has no known web view: `None`. A user or
+    /// token in the URL is never carried into the links.
+    pub fn github(git_url: &str, reference: &str) -> Option<SourceWeb> {
+        let rest = if let Some(rest) = git_url.strip_prefix("git@") {
+            rest.strip_prefix("github.com:")?
+        } else {
+            let rest = ["https://", "http://", "ssh://", "git://"].iter().find_map(|s| git_url.strip_prefix(s))?;
+            let (authority, path) = rest.split_once('/')?;
+            let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+            if !host.eq_ignore_ascii_case("github.com") {
+                return None;
+            }
+            path
+        };
+        let rest = rest.trim_end_matches('/');
+        let rest = rest.strip_suffix(".git").unwrap_or(rest);
+        let (owner, repo) = rest.split_once('/')?;
+        let name_ok =
+            |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        let reference_ok = !reference.is_empty()
+            && reference.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'));
+        (name_ok(owner) && name_ok(repo) && reference_ok).then(|| SourceWeb {
+            repository: format!("https://github.com/{owner}/{repo}"),
+            reference: reference.to_owned(),
+        })
+    }
+
+    /// The page showing the file at `path` (relative to the repository's root).
+    pub fn blob(&self, path: &str) -> String {
+        format!("{}/blob/{}/{}", self.repository, self.reference, encode_path(path))
+    }
+
+    /// The page listing the commits that changed the file at `path`.
+    pub fn history(&self, path: &str) -> String {
+        format!("{}/commits/{}/{}", self.repository, self.reference, encode_path(path))
+    }
+}
+
+/// Percent-encodes what a URL path may not carry as is, keeping the `/` separators.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 impl Entry {
     /// Precomputes what the pages and the OSV API need. `osv_json` is the record an advisory was
     /// imported from, if it came from OSV JSON: it is served as it was read (compacted), with the
     /// merged aliases; advisories from RustSec-format files are converted as `osv export` does.
-    fn new(advisory: Advisory, osv_json: Option<&str>, dates: Option<&FileDates>) -> Entry {
+    fn new(advisory: Advisory, osv_json: Option<&str>, dates: Option<&FileDates>, file: Option<SourceFile>) -> Entry {
         let description_html = markdown::render(&advisory.description);
         let imported = osv_json.and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
-        let (osv, modified) = match imported {
+        let (osv, modified, modified_known) = match imported {
             Some(mut record) => {
                 record["aliases"] = serde_json::json!(advisory.aliases);
-                let modified =
-                    record["modified"].as_str().map_or_else(|| format!("{}T12:00:00Z", advisory.date), str::to_owned);
-                (Some(record.to_string()), modified)
+                let known = record["modified"].as_str().map(str::to_owned);
+                let modified_known = known.is_some();
+                let modified = known.unwrap_or_else(|| format!("{}T12:00:00Z", advisory.date));
+                (Some(record.to_string()), modified, modified_known)
             }
             None => {
                 let osv = (advisory.collection == Collection::Crates)
@@ -52,10 +129,10 @@ impl Entry {
                     Some(d) => d.modified.to_string(),
                     None => format!("{}T12:00:00Z", advisory.date),
                 };
-                (osv, modified)
+                (osv, modified, dates.is_some())
             }
         };
-        Entry { advisory, description_html, osv, modified, origin: None, stale: None }
+        Entry { advisory, description_html, osv, modified, modified_known, file, stale: None }
     }
 
     /// An advisory published through the disclosure workflow: its OSV `published` and `modified`
@@ -63,8 +140,8 @@ impl Entry {
     pub fn published(advisory: Advisory, published_at: i64, modified_at: i64) -> Entry {
         let stamp = |secs: i64| cratewatch_db::Timestamp::from_unix_seconds(secs);
         match (stamp(published_at), stamp(modified_at)) {
-            (Some(created), Some(modified)) => Entry::new(advisory, None, Some(&FileDates { created, modified })),
-            _ => Entry::new(advisory, None, None),
+            (Some(created), Some(modified)) => Entry::new(advisory, None, Some(&FileDates { created, modified }), None),
+            _ => Entry::new(advisory, None, None, None),
         }
     }
 }
@@ -78,6 +155,9 @@ pub struct Provenance {
     pub commit: Option<String>,
     /// When the snapshot was built.
     pub loaded_at: SystemTime,
+    /// The web view of each source's files (see [`SourceFile::source`]), when it has a known one: advisory
+    /// pages link to the file and its history there, and show the bare path otherwise.
+    pub web: Vec<Option<SourceWeb>>,
 }
 
 /// An immutable, indexed snapshot of the advisory database.
@@ -129,9 +209,8 @@ impl Knowledge {
             .into_iter()
             .map(|(advisory, origin)| {
                 let dates = dates.get(origin.source).and_then(|d| d.get(Path::new(&origin.path)));
-                let mut entry = Entry::new(advisory, origin.osv_json.as_deref(), dates);
-                entry.origin = Some((origin.source, origin.path));
-                Arc::new(entry)
+                let file = SourceFile { source: origin.source, path: origin.path.clone() };
+                Arc::new(Entry::new(advisory, origin.osv_json.as_deref(), dates, Some(file)))
             })
             .collect();
         let mut knowledge = Knowledge::index(entries, diagnostics, provenance);
@@ -148,8 +227,8 @@ impl Knowledge {
             .entries
             .iter()
             .filter_map(|e| {
-                let origin = e.origin.as_ref()?;
-                let problem = self.broken.get(origin)?;
+                let file = e.file.as_ref()?;
+                let problem = self.broken.get(&(file.source, file.path.clone()))?;
                 if self.by_id(e.advisory.id.as_str()).is_some() {
                     return None;
                 }
@@ -158,7 +237,8 @@ impl Knowledge {
                     description_html: e.description_html.clone(),
                     osv: e.osv.clone(),
                     modified: e.modified.clone(),
-                    origin: e.origin.clone(),
+                    modified_known: e.modified_known,
+                    file: e.file.clone(),
                     stale: Some(problem.clone()),
                 }))
             })
@@ -181,7 +261,7 @@ impl Knowledge {
 
     /// Indexes `advisories` with no git dates.
     pub fn new(advisories: Vec<Advisory>, diagnostics: Vec<FileDiagnostic>, provenance: Provenance) -> Knowledge {
-        let entries = advisories.into_iter().map(|advisory| Arc::new(Entry::new(advisory, None, None))).collect();
+        let entries = advisories.into_iter().map(|advisory| Arc::new(Entry::new(advisory, None, None, None))).collect();
         Knowledge::index(entries, diagnostics, provenance)
     }
 
@@ -319,4 +399,44 @@ fn broken_files(roots: &[PathBuf], diagnostics: &[FileDiagnostic]) -> HashMap<(u
         }
     }
     broken
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceWeb;
+
+    #[test]
+    fn only_github_urls_have_a_known_web_view() {
+        let commit = "abc123";
+        let web = |url: &str| SourceWeb::github(url, commit).map(|w| w.repository);
+        for url in [
+            "https://github.com/rustsec/advisory-db",
+            "https://github.com/rustsec/advisory-db.git",
+            "https://github.com/rustsec/advisory-db/",
+            "https://x-access-token:secret@github.com/rustsec/advisory-db.git",
+            "git@github.com:rustsec/advisory-db.git",
+            "ssh://git@github.com/rustsec/advisory-db",
+            "https://GitHub.com/rustsec/advisory-db",
+        ] {
+            assert_eq!(web(url).as_deref(), Some("https://github.com/rustsec/advisory-db"), "{url}");
+        }
+        for url in [
+            "https://gitlab.com/rustsec/advisory-db",
+            "https://github.com.evil.example/rustsec/advisory-db",
+            "https://github.com/rustsec",
+            "https://github.com/rustsec/advisory-db/tree/main",
+            "file:///srv/advisory-db",
+            "/srv/advisory-db",
+            "https://github.com/rust sec/advisory-db",
+        ] {
+            assert_eq!(web(url), None, "{url}");
+        }
+        let w = SourceWeb::github("https://github.com/o/r", "main").unwrap();
+        assert_eq!(
+            w.blob("crates/a b/RUSTSEC-2020-0001.md"),
+            "https://github.com/o/r/blob/main/crates/a%20b/RUSTSEC-2020-0001.md"
+        );
+        assert_eq!(w.history("crates/x/y.md"), "https://github.com/o/r/commits/main/crates/x/y.md");
+        assert_eq!(SourceWeb::github("https://github.com/o/r", "bad ref"), None);
+    }
 }

@@ -4,11 +4,13 @@
 
 use std::fmt::Write;
 
-use cratewatch_advisory::{Advisory, Kind};
+use cratewatch_advisory::{Advisory, Kind, License};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use semver::Version;
 
+use crate::cvss_metrics;
 use crate::knowledge::{Entry, Knowledge};
+use crate::markdown;
 use crate::security::{CrateSecurity, VersionState, runs};
 
 /// Which tab of a crate page is shown.
@@ -89,10 +91,56 @@ pub(crate) fn advisory_list<'a>(entries: impl IntoIterator<Item = &'a std::sync:
                     @if a.collection == cratewatch_advisory::Collection::Crates {
                         a href={ "/crates/" (a.package) } { code { (a.package) } }
                     } @else { code { (a.package) } }
-                    ": " span class=[a.withdrawn.map(|_| "muted")] { (a.title) }
+                    ": " (title(a))
                     " " span.muted { "(" (a.date.to_string()) ")" }
                 }
             }
+        }
+    }
+}
+
+/// An advisory's title with its code spans as `<code>`; struck through (`<s>`: no longer accurate)
+/// when the advisory was withdrawn.
+fn title(a: &Advisory) -> Markup {
+    html! {
+        @if a.withdrawn.is_some() { s.title.muted { (markdown::title(&a.title)) } }
+        @else { span.title { (markdown::title(&a.title)) } }
+    }
+}
+
+/// How bad the advisories affecting a version are, for the colour of its banner and tab: a
+/// vulnerability (or malicious release) is an alarm, unsound code a warning, and an unmaintained crate
+/// or a notice is information about the crate rather than a defect of the version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Gravity {
+    /// Unmaintained, notice and unknown informational kinds.
+    Informational,
+    /// Unsound code.
+    Unsound,
+    /// A vulnerability or a malicious release.
+    Vulnerable,
+}
+
+impl Gravity {
+    fn of(kind: Kind) -> Gravity {
+        match kind {
+            Kind::Vulnerability | Kind::Malicious => Gravity::Vulnerable,
+            Kind::Unsound => Gravity::Unsound,
+            _ => Gravity::Informational,
+        }
+    }
+
+    /// The gravest of the advisories `indices` of `c`; `None` for none.
+    fn worst(c: &CrateSecurity, indices: &[usize]) -> Option<Gravity> {
+        indices.iter().map(|&i| Gravity::of(c.advisories[i].advisory.kind())).max()
+    }
+
+    /// The banner's class: red, amber or the calm blue of information.
+    fn banner(self) -> &'static str {
+        match self {
+            Gravity::Vulnerable => "banner bad",
+            Gravity::Unsound => "banner warn",
+            Gravity::Informational => "banner info",
         }
     }
 }
@@ -111,34 +159,123 @@ fn crate_header(c: &CrateSecurity, selected: Option<&VersionState>, tab: Tab, ex
         (true, Some(v)) => format!("/crates/{}/{}", c.name, v.version),
         _ => format!("/crates/{}", c.name),
     };
-    let affected_here = selected.is_some_and(|v| !v.affected_by.is_empty());
+    let gravity = selected.and_then(|v| Gravity::worst(c, &v.affected_by));
+    // The tab is highlighted whenever an advisory affects the version; only informational ones make
+    // it calm rather than red.
+    let tab_class = gravity.map(|g| if g == Gravity::Informational { "alert calm" } else { "alert" });
     let count = c.advisories.iter().filter(|e| e.advisory.withdrawn.is_none()).count();
     html! {
-        h1 {
-            (c.name)
-            @if let Some(v) = selected { " " small { (v.version.to_string()) @if v.yanked { " (yanked)" } } }
+        div.crate-head {
+            h1 {
+                (c.name)
+                @if let Some(v) = selected { " " small { (v.version.to_string()) @if v.yanked { " (yanked)" } } }
+            }
+            @if !c.versions.is_empty() { (version_picker(c, selected, tab)) }
         }
         nav.tabs aria-label="Crate sections" {
             ul {
                 li { a href=(base) aria-current=[(tab == Tab::Overview).then_some("page")] { "Overview" } }
                 li {
-                    a href={ (base) "/security" } class=[affected_here.then_some("alert")]
+                    a href={ (base) "/security" } class=[tab_class]
                         aria-current=[(tab == Tab::Security).then_some("page")] {
                         "Security"
                         span.count aria-label={ (count) " advisories" } { (count) }
-                        @if affected_here { span.visually-hidden { " (this version is affected)" } }
+                        @if gravity.is_some() { span.visually-hidden { " (this version is affected)" } }
                     }
                 }
             }
         }
         @if let Some(entry) = c.crate_wide(Kind::Unmaintained) {
-            div.banner.warn role="note" {
+            div.banner.info role="note" {
                 strong { "Unmaintained. " }
-                (entry.advisory.title) " — "
+                (markdown::title(&entry.advisory.title)) " — "
                 a href={ "/advisories/" (entry.advisory.id.as_str()) } { (entry.advisory.id.as_str()) }
             }
         }
     }
+}
+
+/// The version picker: a plain GET form (no script) whose `?version=V` the crate routes answer with a
+/// redirect to the version's page (see [`picked_version`]).
+fn version_picker(c: &CrateSecurity, selected: Option<&VersionState>, tab: Tab) -> Markup {
+    let action = match tab {
+        Tab::Overview => format!("/crates/{}", c.name),
+        Tab::Security => format!("/crates/{}/security", c.name),
+    };
+    html! {
+        form.picker method="get" action=(action) {
+            label for="version" { "Version" }
+            select #version name="version" {
+                @for v in &c.versions {
+                    @let num = v.version.to_string();
+                    option value=(num) selected[selected.is_some_and(|s| s.version == v.version)] {
+                        (num) @if v.yanked { " (yanked)" }
+                    }
+                }
+            }
+            button type="submit" { "Show" }
+        }
+    }
+}
+
+/// Where the version picker's form goes: for `?version=V` on the crate page of `tab`, the page of that
+/// version (`/crates/{name}/{V}` or `/crates/{name}/{V}/security`); for an empty `version`, the crate's
+/// default page. `None` when the query has no `version` (the crate page itself is served). The name
+/// and the version are percent-encoded, so that whatever the query holds, the `Location` is a valid
+/// header, and the version route reports a malformed version as it does for any other request.
+pub(crate) fn picked_version(name: &str, tab: Tab, query: Option<&str>) -> Option<String> {
+    let version = query?
+        .split('&')
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+        .find(|(key, _)| *key == "version")
+        .map(|(_, value)| form_decode(value))?;
+    let version = version.trim();
+    let mut location = format!("/crates/{}", encode_segment(name));
+    if !version.is_empty() {
+        location.push('/');
+        location.push_str(&encode_segment(version));
+    }
+    if tab == Tab::Security {
+        location.push_str("/security");
+    }
+    Some(location)
+}
+
+/// Decodes an `application/x-www-form-urlencoded` value: `+` is a space, `%XX` a byte; bytes that are
+/// not UTF-8 become U+FFFD.
+fn form_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (bytes.get(i + 1).and_then(|&b| hex(b)), bytes.get(i + 2).and_then(|&b| hex(b))) {
+                (Some(high), Some(low)) => {
+                    out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986), `+` excepted as semver uses it.
+fn encode_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 /// `/crates/{name}` and `/crates/{name}/{version}`.
@@ -193,14 +330,34 @@ pub(crate) fn crate_overview(
     layout(&c.name, knowledge, Some(&format!("/crates/{}/feed.xml", c.name)), body)
 }
 
+/// The banner under a crate's header: whether the selected version is affected, and by what kinds.
+/// Red (an alert) for a vulnerability or a malicious release, amber for unsound code, the calm blue of
+/// a note when only unmaintained or notice advisories concern it.
 fn version_banner(c: &CrateSecurity, v: &VersionState) -> Markup {
     let n = v.affected_by.len();
+    let gravity = Gravity::worst(c, &v.affected_by);
+    let mut kinds: Vec<(Kind, usize)> = Vec::new();
+    for &i in &v.affected_by {
+        let kind = c.advisories[i].advisory.kind();
+        match kinds.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, count)) => *count += 1,
+            None => kinds.push((kind, 1)),
+        }
+    }
+    kinds.sort();
     html! {
         @if n == 0 {
             div.banner.ok role="status" { "No known advisory affects " (c.name) " " (v.version.to_string()) "." }
+        } @else if gravity == Some(Gravity::Informational) {
+            div class=(Gravity::Informational.banner()) role="note" {
+                strong { (c.name) " " (v.version.to_string()) " has " (n) @if n == 1 { " informational advisory" } @else { " informational advisories" } }
+                " (" @for (m, (kind, count)) in kinds.iter().enumerate() { @if m > 0 { ", " } (count) " " (kind.as_str()) } "). "
+                "No known vulnerability or unsound code affects this version."
+            }
         } @else {
-            div.banner.bad role="alert" {
-                strong { (c.name) " " (v.version.to_string()) " is affected by " (n) @if n == 1 { " advisory" } @else { " advisories" } ". " }
+            div class=(gravity.unwrap_or(Gravity::Vulnerable).banner()) role="alert" {
+                strong { (c.name) " " (v.version.to_string()) " is affected by " (n) @if n == 1 { " advisory" } @else { " advisories" } }
+                " (" @for (m, (kind, count)) in kinds.iter().enumerate() { @if m > 0 { ", " } (count) " " (kind.as_str()) } "). "
                 @match c.overall_upgrade(v) {
                     Some(up) => { "Nearest safe upgrade: " strong { (up.version.to_string()) }
                         @if up.compatible { " (semver-compatible)" } @else { " (not semver-compatible)" } }
@@ -231,17 +388,17 @@ pub(crate) fn crate_security(
             @if let Some(v) = selected {
                 h2 { "Affects " (v.version.to_string()) " (" (affecting.len()) ")" }
                 @if affecting.is_empty() { p.muted { "None." } }
-                @for &i in &affecting { (advisory_card(c, i, Some(v), 3)) }
+                @for &i in &affecting { (advisory_card(c, i, Some(v), Relation::Affects)) }
                 h2 { "Affects other versions only (" (others.len()) ")" }
                 @if others.is_empty() { p.muted { "None." } }
-                @for &i in &others { (advisory_card(c, i, Some(v), 3)) }
+                @for &i in &others { (advisory_card(c, i, Some(v), Relation::Other)) }
             } @else {
                 h2 { "Advisories (" (live.len()) ")" }
-                @for &i in &live { (advisory_card(c, i, None, 3)) }
+                @for &i in &live { (advisory_card(c, i, None, Relation::Unknown)) }
             }
             @if !withdrawn.is_empty() {
                 h2 { "Withdrawn (" (withdrawn.len()) ")" }
-                @for &i in &withdrawn { (advisory_card(c, i, selected, 3)) }
+                @for &i in &withdrawn { (advisory_card(c, i, selected, Relation::Unknown)) }
             }
         }
         @if !c.versions.is_empty() {
@@ -255,7 +412,10 @@ pub(crate) fn crate_security(
                             td { a href={ "/crates/" (c.name) "/" (v.version.to_string()) "/security" } { (v.version.to_string()) }
                                 @if v.yanked { " " span.muted { "yanked" } } }
                             td { @if v.affected_by.is_empty() { "not affected" } @else { "affected" } }
-                            td { @for (n, &i) in v.affected_by.iter().enumerate() { @if n > 0 { ", " } (c.advisories[i].advisory.id.as_str()) } }
+                            td { @for (n, &i) in v.affected_by.iter().enumerate() {
+                                @let id = c.advisories[i].advisory.id.as_str();
+                                @if n > 0 { ", " } a href={ "#" (id) } { (id) }
+                            } }
                         }
                     }
                 }
@@ -266,38 +426,80 @@ pub(crate) fn crate_security(
     layout(&title, knowledge, Some(&format!("/crates/{}/feed.xml", c.name)), body)
 }
 
-/// One advisory with every field. `c` gives the published versions when known; `selected` the
-/// version the visitor is looking at.
-fn advisory_card(c: &CrateSecurity, index: usize, selected: Option<&VersionState>, level: u8) -> Markup {
+/// How a card on a crate's Security tab relates to the version selected there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Relation {
+    /// The advisory affects the selected version: highlighted.
+    Affects,
+    /// It affects other versions only: muted, and labelled so.
+    Other,
+    /// No version is selected, or the advisory was withdrawn.
+    Unknown,
+}
+
+/// One advisory with every field, as a card on a crate's Security tab. `selected` is the version the
+/// visitor is looking at.
+fn advisory_card(c: &CrateSecurity, index: usize, selected: Option<&VersionState>, relation: Relation) -> Markup {
     let entry = &c.advisories[index];
     let affected = c.affected_versions(index);
     let upgrade =
         selected.filter(|v| v.affected_by.contains(&index)).and_then(|v| c.safe_upgrade(&v.version, &[index]));
-    advisory_details(entry, level, Some((c, &affected[..])), selected.map(|v| (v, upgrade)))
+    let version = selected.map(|v| v.version.to_string());
+    let (class, label) = match (relation, &version) {
+        (Relation::Affects, Some(v)) => (Some("affects"), Some(format!("affects {v}"))),
+        (Relation::Other, Some(v)) => (Some("other"), Some(format!("does not affect {v}"))),
+        _ => (None, None),
+    };
+    let extra = html! { @if let (Some(class), Some(label)) = (class, label) { " " span class={ "label " (class) } { (label) } } };
+    let mut classes = String::from("advisory");
+    if entry.advisory.withdrawn.is_some() {
+        classes.push_str(" withdrawn");
+    }
+    if let Some(class) = class {
+        classes.push(' ');
+        classes.push_str(class);
+    }
+    if relation == Relation::Affects {
+        match Gravity::of(entry.advisory.kind()) {
+            Gravity::Vulnerable => {}
+            Gravity::Unsound => classes.push_str(" g-unsound"),
+            Gravity::Informational => classes.push_str(" g-info"),
+        }
+    }
+    html! {
+        article class=(classes) id=(entry.advisory.id.as_str()) aria-labelledby={ "h-" (entry.advisory.id.as_str()) } {
+            (advisory_body(entry, 3, Some((c, &affected[..])), selected.map(|v| (v, upgrade)), extra))
+        }
+    }
 }
 
-/// The full advisory block, used on crate pages and on `/advisories/{id}`.
+/// The inside of an advisory card or page: heading, withdrawal notice, facts and description.
 #[allow(clippy::type_complexity)]
-pub(crate) fn advisory_details(
+fn advisory_body(
     entry: &Entry,
     level: u8,
     published: Option<(&CrateSecurity, &[&Version])>,
     selected: Option<(&VersionState, Option<cratewatch_advisory::SafeUpgrade>)>,
+    extra_label: Markup,
 ) -> Markup {
     let a = &entry.advisory;
     let heading = html! {
         a href={ "/advisories/" (a.id.as_str()) } { (a.id.as_str()) } " "
-        span.title { (a.title) } " " (kind_label(a))
+        (title(a)) " " (kind_label(a)) (extra_label)
     };
     html! {
-        article.advisory.withdrawn[a.withdrawn.is_some()] aria-labelledby={ "h-" (a.id.as_str()) } {
             @match level {
                 1 => h1 #{ "h-" (a.id.as_str()) } { (heading) },
-                2 => h2 #{ "h-" (a.id.as_str()) } { (heading) },
                 _ => h3 #{ "h-" (a.id.as_str()) } { (heading) },
             }
             @if let Some(date) = a.withdrawn {
                 div.banner.warn role="note" { "Withdrawn on " (date.to_string()) ": this advisory no longer applies." }
+            }
+            @if let Some(problem) = &entry.stale {
+                div.banner.warn.stale role="note" {
+                    "This advisory's file is malformed in the current database, so this is its last valid version, kept so that "
+                    "the vulnerability does not vanish from this page. The problem: " code { (problem) }
+                }
             }
             dl.facts {
                 dt { "Crate" } dd {
@@ -324,7 +526,21 @@ pub(crate) fn advisory_details(
                     dt { "Related" } dd { @for (n, r) in a.related.iter().enumerate() { @if n > 0 { ", " } (alias_link(r)) } }
                 }
                 @if let Some(cvss) = &a.cvss {
-                    dt { "CVSS" } dd { strong { (format!("{:.1}", cvss.score())) " " (cvss.severity().as_str()) } " " code { (cvss.vector()) } }
+                    dt { "CVSS" } dd {
+                        strong { (format!("{:.1}", cvss.score())) " " (cvss.severity().as_str()) } " " code { (cvss.vector()) }
+                        @if level == 1 { @if let Some(url) = cvss_metrics::calculator(cvss) {
+                            " " a href=(url) rel="noopener noreferrer" { "FIRST calculator" }
+                        } }
+                    }
+                    @if level == 1 {
+                        dt { "CVSS details" } dd {
+                            dl.cvss {
+                                @for m in cvss_metrics::metrics(cvss) {
+                                    dt { (m.name) } dd { (m.value) @if !m.known { " " span.muted { "(" code { (m.code) } ")" } } }
+                                }
+                            }
+                        }
+                    }
                 }
                 @if !a.categories.is_empty() {
                     dt { "Categories" } dd { @for (n, cat) in a.categories.iter().enumerate() { @if n > 0 { ", " } a href={ "/categories/" (cat.as_str()) } { (cat.as_str()) } } }
@@ -347,7 +563,91 @@ pub(crate) fn advisory_details(
             // On an advisory's own page the description's demoted headings (h3) need an h2 above them.
             @if level == 1 { h2 { "Description" } }
             div.description { (PreEscaped(&entry.description_html)) }
+    }
+}
+
+/// Where an advisory comes from, on its own page: the last change, the source file and its history,
+/// the OSV record and the licence (with the attribution CC-BY-4.0 requires).
+fn advisory_record(knowledge: &Knowledge, entry: &Entry) -> Markup {
+    let a = &entry.advisory;
+    let web = entry.file.as_ref().and_then(|f| knowledge.provenance().web.get(f.source)?.as_ref().map(|w| (f, w)));
+    html! {
+        h2 #record { "About this advisory" }
+        dl.facts.record {
+            @if entry.modified_known {
+                dt { "Last modified" } dd { time datetime=(entry.modified) { (modified_text(&entry.modified)) } }
+            }
+            @if let Some(file) = &entry.file {
+                dt { "Source file" } dd {
+                    @if let Some((_, web)) = web {
+                        a href=(web.blob(&file.path)) rel="noopener noreferrer" { code { (file.path) } }
+                        " · " a href=(web.history(&file.path)) rel="noopener noreferrer" { "history" }
+                    } @else {
+                        code { (file.path) }
+                    }
+                }
+            }
+            @if entry.osv.is_some() {
+                dt { "OSV" } dd { a href={ "/v1/vulns/" (a.id.as_str()) } type="application/json" { "OSV JSON record" } }
+            }
+            dt { "License" } dd { (license(a)) }
         }
+    }
+}
+
+/// The last-modified time as "2024-05-22 14:03 UTC", from the RFC 3339 text (shown as is when it does
+/// not parse).
+fn modified_text(rfc3339: &str) -> String {
+    match rfc3339.parse::<jiff::Timestamp>() {
+        Ok(t) => t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        Err(_) => rfc3339.to_owned(),
+    }
+}
+
+/// The advisory's licence. CC0 needs nothing more; CC-BY-4.0 (advisories adapted from GitHub's
+/// database) requires naming the source, linking it and the licence; any other licence is named with
+/// its SPDX page and the source, when the advisory gives one.
+fn license(a: &Advisory) -> Markup {
+    let spdx = a.license.as_str();
+    let source = a.url.as_deref().map(|url| (url, source_name(url)));
+    html! {
+        @match &a.license {
+            License::Cc0 => { "CC0-1.0 (public domain dedication)" }
+            License::CcBy40 => {
+                span.attribution {
+                    "This advisory is adapted from "
+                    @match source {
+                        Some((url, name)) => { a href=(url) rel="noopener noreferrer nofollow" { (name) } }
+                        None => { "a source the advisory does not name" }
+                    }
+                    ", used under the "
+                    a href="https://creativecommons.org/licenses/by/4.0/" rel="license noopener noreferrer" { "Creative Commons Attribution 4.0 International license (CC-BY-4.0)" }
+                    "."
+                }
+            }
+            _ => {
+                @if spdx.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'+')) {
+                    a href={ "https://spdx.org/licenses/" (spdx) ".html" } rel="license noopener noreferrer" { (spdx) }
+                } @else { (spdx) }
+                @if let Some((url, name)) = source {
+                    " · source: " a href=(url) rel="noopener noreferrer nofollow" { (name) }
+                }
+            }
+        }
+    }
+}
+
+/// Names the source of an adapted advisory from its URL: GitHub's advisories by their GHSA id, any
+/// other by its host.
+fn source_name(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let ghsa = rest.split('/').find(|part| part.starts_with("GHSA-"));
+    match ghsa {
+        Some(id) if host.eq_ignore_ascii_case("github.com") => format!("GitHub Security Advisory {id}"),
+        _ if host.is_empty() => url.to_owned(),
+        _ => host.to_owned(),
     }
 }
 
@@ -409,7 +709,10 @@ pub(crate) fn advisory_page(knowledge: &Knowledge, entry: &Entry, c: Option<&Cra
     });
     let affected = published.map(|(c, i)| c.affected_versions(i)).unwrap_or_default();
     let body = html! {
-        (advisory_details(entry, 1, published.map(|(c, _)| (c, &affected[..])), None))
+        article.advisory.withdrawn[a.withdrawn.is_some()] aria-labelledby={ "h-" (a.id.as_str()) } {
+            (advisory_body(entry, 1, published.map(|(c, _)| (c, &affected[..])), None, html! {}))
+            (advisory_record(knowledge, entry))
+        }
     };
     layout(&format!("{} {}", a.id.as_str(), a.package), knowledge, None, body)
 }
@@ -483,4 +786,67 @@ pub(crate) fn error_page(knowledge: &Knowledge, title: &str, detail: &str) -> Ma
         p { a href="/" { "Back to the start page" } " or search above." }
     };
     layout(title, knowledge, None, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::knowledge::{Provenance, SourceWeb};
+
+    #[test]
+    fn a_github_source_links_the_file_and_its_history_at_the_served_commit() {
+        let db = cratewatch_testdata::advisory_db_copy("pages-github-links");
+        let commit = "0123456789abcdef0123456789abcdef01234567";
+        let provenance = Provenance {
+            source: "https://github.com/rustsec/advisory-db.git".to_owned(),
+            commit: Some(commit.to_owned()),
+            loaded_at: SystemTime::now(),
+            web: vec![SourceWeb::github("https://github.com/rustsec/advisory-db.git", commit)],
+        };
+        let k = Knowledge::load_all(&[db], provenance).unwrap();
+        let entry = k.by_id("RUSTSEC-2021-0078").unwrap();
+        let html = advisory_page(&k, entry, None).into_string();
+        let doc = scraper::Html::parse_document(&html);
+        let file = "crates/hyper/RUSTSEC-2021-0078.md";
+        let hrefs: Vec<&str> = doc
+            .select(&scraper::Selector::parse("dl.record a").unwrap())
+            .filter_map(|a| a.value().attr("href"))
+            .collect();
+        let base = "https://github.com/rustsec/advisory-db";
+        assert!(hrefs.contains(&format!("{base}/blob/{commit}/{file}").as_str()), "{hrefs:?}");
+        assert!(hrefs.contains(&format!("{base}/commits/{commit}/{file}").as_str()), "{hrefs:?}");
+        // A plain copy has no history: no "last modified" is made up from the publication date.
+        assert!(!entry.modified_known);
+        assert!(doc.select(&scraper::Selector::parse("time").unwrap()).next().is_none(), "{html}");
+    }
+
+    #[test]
+    fn the_picker_query_becomes_a_safe_location() {
+        let check = |tab, query: Option<&str>, expected: Option<&str>| {
+            assert_eq!(picked_version("smallvec", tab, query).as_deref(), expected, "{query:?}");
+        };
+        check(Tab::Security, Some("version=0.6.9"), Some("/crates/smallvec/0.6.9/security"));
+        check(Tab::Overview, Some("a=b&version=1.0.0-rc.1%2Bmeta"), Some("/crates/smallvec/1.0.0-rc.1+meta"));
+        check(Tab::Overview, Some("version=+1.0.0+"), Some("/crates/smallvec/1.0.0"));
+        check(Tab::Overview, Some("version"), Some("/crates/smallvec"));
+        check(Tab::Overview, Some("version=%e2%82%ac%ZZ/..%2F"), Some("/crates/smallvec/%E2%82%AC%25ZZ%2F..%2F"));
+        check(Tab::Security, Some("versions=1"), None);
+        check(Tab::Security, None, None);
+    }
+
+    #[test]
+    fn adapted_advisories_name_their_source() {
+        assert_eq!(
+            source_name("https://github.com/RustCrypto/AEADs/security/advisories/GHSA-423w-p2w9-r7vq"),
+            "GitHub Security Advisory GHSA-423w-p2w9-r7vq"
+        );
+        assert_eq!(
+            source_name("https://github.com/advisories/GHSA-xxxx-yyyy-zzzz"),
+            "GitHub Security Advisory GHSA-xxxx-yyyy-zzzz"
+        );
+        assert_eq!(source_name("https://example.org/notes/1"), "example.org");
+        assert_eq!(source_name("not a url"), "not a url");
+    }
 }

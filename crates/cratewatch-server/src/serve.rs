@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::disclosure::{Disclosure, DisclosureConfig, Tick};
 use crate::health::panic_message;
-use crate::knowledge::{Knowledge, Provenance};
+use crate::knowledge::{Knowledge, Provenance, SourceWeb};
 use crate::mail::Mailer;
 use crate::state::{AppState, Settings};
 use cratewatch_db::GitMirror;
@@ -49,6 +49,15 @@ impl DbSource {
         }
     }
 
+    /// Where advisory pages link to the source's files: a GitHub repository given as a git URL, at the
+    /// served `commit`. A directory (or another host) has no known web view; its pages show the path.
+    fn web(&self, commit: Option<&str>) -> Option<SourceWeb> {
+        match (self, commit) {
+            (DbSource::Git(mirror), Some(commit)) => SourceWeb::github(mirror.url(), commit),
+            _ => None,
+        }
+    }
+
     /// Describes the source for logs.
     pub fn describe(&self) -> String {
         match self {
@@ -65,9 +74,11 @@ pub fn load_sources(sources: &[DbSource]) -> Result<(Knowledge, Option<String>),
     let mut roots = Vec::with_capacity(sources.len());
     let mut commits = Vec::new();
     let mut warnings = Vec::new();
+    let mut web = Vec::with_capacity(sources.len());
     for source in sources {
         let (root, commit, warning) = source.checkout().map_err(|e| format!("{}: {e}", source.describe()))?;
         roots.push(root);
+        web.push(source.web(commit.as_deref()));
         commits.extend(commit);
         warnings.extend(warning.map(|w| format!("{}: {w}", source.describe())));
     }
@@ -75,6 +86,7 @@ pub fn load_sources(sources: &[DbSource]) -> Result<(Knowledge, Option<String>),
         source: sources.iter().map(DbSource::describe).collect::<Vec<_>>().join(" + "),
         commit: (!commits.is_empty()).then(|| commits.join("+")),
         loaded_at: SystemTime::now(),
+        web,
     };
     let knowledge = Knowledge::load_all(&roots, provenance).map_err(|e| e.to_string())?;
     Ok((knowledge, (!warnings.is_empty()).then(|| warnings.join("; "))))
@@ -351,7 +363,7 @@ mod tests {
     use crate::state::{AppState, Settings};
 
     fn provenance(commit: &str) -> Provenance {
-        Provenance { source: "test".into(), commit: Some(commit.into()), loaded_at: SystemTime::now() }
+        Provenance { source: "test".into(), commit: Some(commit.into()), loaded_at: SystemTime::now(), web: Vec::new() }
     }
 
     /// A sync whose load panics (the injected fault) keeps the snapshot, reports `degraded` with the

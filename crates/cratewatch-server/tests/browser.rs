@@ -85,8 +85,11 @@ fn pages_in_headless_chromium() {
         record("unmaintained banner", s.unmaintained_banner().await);
         record("search lands on the right page", s.search().await);
         record("error pages", s.error_pages().await);
+        record("withdrawn titles struck, cards and banners told apart", s.advisory_styles().await);
+        record("the version picker works without script", s.version_picker().await);
         record("advisory Markdown cannot run script", s.xss().await);
         record("accessibility basics", s.accessibility().await);
+        record("screenshots of the advisory and crate pages", s.screenshots().await);
         record("page weight and no script on every page visited", s.weight_and_scripts().await);
         if let Err(e) = s.client.close().await {
             eprintln!("closing the browser session failed: {e}");
@@ -471,6 +474,8 @@ impl Session {
             ("/crates/spin/security", true, true),
             ("/crates/smallvec/1.4.1/security", true, true),
             ("/advisories/RUSTSEC-2019-0009", false, true),
+            ("/advisories/RUSTSEC-2021-0078", false, true),
+            ("/crates/smallvec/0.6.9/security", true, true),
             ("/search?q=memory+corruption", false, true),
             ("/crates/surely-no-such-crate-4242", false, true),
         ];
@@ -508,6 +513,165 @@ impl Session {
         Ok(())
     }
 
+    /// What only rendering shows: a withdrawn advisory's own title is struck through; on a crate page,
+    /// cards of advisories that affect other versions only look unlike those that affect the selected
+    /// version; a version concerned only by informational advisories gets a banner that is not red.
+    async fn advisory_styles(&mut self) -> Result<()> {
+        let all = get_json(self.real, "/api/v1/advisories")?;
+        let advisories = all["advisories"].as_array().ok_or_else(|| anyhow!("no advisories array"))?;
+        let withdrawn = advisories
+            .iter()
+            .filter(|a| !a["withdrawn"].is_null())
+            .filter_map(|a| a["id"].as_str())
+            .min()
+            .ok_or_else(|| anyhow!("no withdrawn advisory"))?
+            .to_owned();
+        let path = format!("/advisories/{withdrawn}");
+        self.open(self.real, &path).await?;
+        let title = self.js(WITHDRAWN_FACTS).await?;
+        ensure!(
+            title["decoration"].as_str().is_some_and(|d| d.contains("line-through")),
+            "{path}: the title is not struck through: {title}"
+        );
+        ensure!(title["notice"].as_str().is_some_and(|n| n.starts_with("Withdrawn on")), "{path}: {title}");
+
+        let path = "/crates/smallvec/0.6.9/security";
+        self.open(self.real, path).await?;
+        let cards = self.js(CARD_FACTS).await?;
+        let (affects, other) = (&cards["affects"], &cards["other"]);
+        ensure!(!affects.is_null() && !other.is_null(), "{path}: both kinds of card expected: {cards}");
+        ensure!(affects["background"] != other["background"], "{path}: the cards have one background: {cards}");
+        ensure!(affects["border"] != other["border"], "{path}: the cards have one border: {cards}");
+        ensure!(other["label"] == "does not affect 0.6.9" && affects["label"] == "affects 0.6.9", "{path}: {cards}");
+        let red = self.js(BANNER_COLOUR).await?;
+
+        // A version concerned by unmaintained or notice advisories only.
+        let mut calm = None;
+        let mut names: Vec<&str> = advisories
+            .iter()
+            .filter(|a| matches!(a["kind"].as_str(), Some("unmaintained" | "notice")) && a["collection"] == "crates")
+            .filter_map(|a| a["crate"].as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        'crates: for name in names {
+            let body = get_json(self.real, &format!("/api/v1/crates/{name}/security"))?;
+            let kinds: Vec<(&str, &str)> = body["advisories"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| Some((a["id"].as_str()?, a["kind"].as_str()?)))
+                .collect();
+            for v in body["crate"]["versions"].as_array().into_iter().flatten() {
+                let ids: Vec<&str> =
+                    v["advisories"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                let informational =
+                    |id: &&str| kinds.iter().any(|(i, k)| i == id && matches!(*k, "unmaintained" | "notice"));
+                if !ids.is_empty() && ids.iter().all(informational) {
+                    calm = Some(format!("/crates/{name}/{}", v["num"].as_str().unwrap_or_default()));
+                    break 'crates;
+                }
+            }
+        }
+        let path = calm.ok_or_else(|| anyhow!("no version is concerned by informational advisories only"))?;
+        self.open(self.real, &path).await?;
+        let info = self.js(BANNER_COLOUR).await?;
+        let rgb = |v: &Value| -> Vec<f64> {
+            v.as_str()
+                .unwrap_or_default()
+                .trim_start_matches("rgba(")
+                .trim_start_matches("rgb(")
+                .trim_end_matches(')')
+                .split(',')
+                .filter_map(|p| p.trim().parse().ok())
+                .collect()
+        };
+        let (r, i) = (rgb(&red["background"]), rgb(&info["background"]));
+        ensure!(r.len() >= 3 && i.len() >= 3, "banner colours: {red} and {info}");
+        ensure!(r[0] > r[2] + 8.0, "the vulnerability banner is not red: {red}");
+        ensure!(i[2] > i[0] + 8.0, "{path}: the informational banner is not calm (blue): {info}");
+        ensure!(info["role"] == "note" && red["role"] == "alert", "banner roles: {red} and {info}");
+        Ok(())
+    }
+
+    /// The version picker: choosing a version in the `<select>` and pressing the button lands on that
+    /// version's page of the same tab, through the server's redirect.
+    async fn version_picker(&mut self) -> Result<()> {
+        for (start, tab) in [("/crates/smallvec/security", "/security"), ("/crates/smallvec", "")] {
+            self.open(self.real, start).await?;
+            let api = ApiCrate::get(self.real, "smallvec")?;
+            let default = api.default_version().ok_or_else(|| anyhow!("no default version"))?.to_string();
+            let pick = api
+                .versions
+                .iter()
+                .map(|v| v.num.clone())
+                .find(|v| *v != default)
+                .ok_or_else(|| anyhow!("smallvec has one version"))?;
+            let select = self.client.find(Locator::Css("form.picker select")).await.context("the version picker")?;
+            select.select_by_value(&pick).await?;
+            self.client.find(Locator::Css("form.picker button[type=submit]")).await?.click().await?;
+            let landing = format!("/crates/smallvec/{pick}{tab}");
+            let arrival =
+                self.arrive(self.real, &landing).await.with_context(|| format!("picking {pick} on {start}"))?;
+            ensure!(arrival.status == 200, "{landing}: status {}", arrival.status);
+            let shown = self
+                .js("return document.querySelector('h1 small')?.textContent.replace(' (yanked)', '') ?? null;")
+                .await?;
+            ensure!(shown == pick.as_str(), "{landing}: the header shows {shown}");
+            let selected = self.js("return document.querySelector('form.picker select').value;").await?;
+            ensure!(selected == pick.as_str(), "{landing}: the picker shows {selected}");
+        }
+        Ok(())
+    }
+
+    /// Screenshots for the README: an advisory with a CVSS v3.1 vector, a withdrawn advisory and a
+    /// crate page whose cards affect the selected version and others. They go to
+    /// `target/test-scratch/walkthrough-pages/`, or with `CRATEWATCH_UPDATE_WALKTHROUGH=1` to
+    /// `docs/walkthrough/` (so that running the tests leaves the tree clean).
+    async fn screenshots(&mut self) -> Result<()> {
+        let all = get_json(self.real, "/api/v1/advisories")?;
+        let advisories = all["advisories"].as_array().ok_or_else(|| anyhow!("no advisories array"))?;
+        let mut withdrawn: Vec<&str> = advisories
+            .iter()
+            .filter(|a| !a["withdrawn"].is_null() && a["collection"] == "crates")
+            .filter_map(|a| a["id"].as_str())
+            .collect();
+        withdrawn.sort_unstable();
+        let withdrawn = withdrawn.first().ok_or_else(|| anyhow!("no withdrawn advisory"))?.to_string();
+        let dir = if std::env::var_os("CRATEWATCH_UPDATE_WALKTHROUGH").is_some_and(|v| v == "1") {
+            cratewatch_testdata::workspace_root().join("docs/walkthrough")
+        } else {
+            cratewatch_testdata::scratch_dir("walkthrough-pages")
+        };
+        std::fs::create_dir_all(&dir)?;
+        // The crate page is long: its top, then its "affects other versions only" section.
+        for (name, path, scroll) in [
+            ("pages-1-advisory-cvss", "/advisories/RUSTSEC-2021-0078".to_owned(), false),
+            ("pages-2-withdrawn-advisory", format!("/advisories/{withdrawn}"), false),
+            ("pages-3-crate-mixed-cards", "/crates/smallvec/0.6.9/security".to_owned(), false),
+            ("pages-4-crate-other-versions", "/crates/smallvec/0.6.9/security".to_owned(), true),
+        ] {
+            let arrival = self.open(self.real, &path).await?;
+            ensure!(arrival.status == 200, "{path}: status {}", arrival.status);
+            let size = self.js(SHOT_SIZE).await?;
+            let number = |key: &str| size[key].as_u64().and_then(|n| u32::try_from(n).ok()).unwrap_or(0);
+            let height = if scroll { 1100 } else { number("page").clamp(600, SHOT_MAX_HEIGHT) } + number("chrome");
+            self.client.set_window_size(SHOT_WIDTH, height).await?;
+            if scroll {
+                let found = self.js(SCROLL_TO_OTHER).await?;
+                ensure!(found == true, "{path}: no card of an advisory affecting other versions only");
+            }
+            let png = self.client.screenshot().await;
+            self.client.set_window_size(SHOT_WIDTH, 1000).await?;
+            let png = png?;
+            ensure!(png.starts_with(b"\x89PNG"), "{name}: not a PNG");
+            let file = dir.join(format!("{name}.png"));
+            std::fs::write(&file, png).with_context(|| format!("writing {}", file.display()))?;
+        }
+        eprintln!("        screenshots in {}", dir.display());
+        Ok(())
+    }
+
     /// Every document the browser arrived at is under [`MAX_PAGE_BYTES`] and has no `<script>`.
     async fn weight_and_scripts(&mut self) -> Result<()> {
         let visited: BTreeSet<String> = self.visited.iter().cloned().collect();
@@ -531,6 +695,26 @@ impl Session {
 }
 
 // ---- scripts run in the page (each is a function body returning JSON) ------------------------------
+
+/// The screenshots' width and greatest height.
+const SHOT_WIDTH: u32 = 1280;
+const SHOT_MAX_HEIGHT: u32 = 2200;
+
+/// Scrolls to the heading above the first card of an advisory that affects other versions only.
+const SCROLL_TO_OTHER: &str = r#"
+const card = document.querySelector('article.advisory.other');
+if (!card) return false;
+(card.previousElementSibling || card).scrollIntoView();
+return true;
+"#;
+
+/// The height of the page's content and what the window adds to the viewport's height.
+const SHOT_SIZE: &str = r#"
+return {
+  page: Math.ceil(document.body.getBoundingClientRect().bottom),
+  chrome: Math.max(0, outerHeight - innerHeight),
+};
+"#;
 
 const PAGE_FACTS: &str = r#"
 const nav = performance.getEntriesByType('navigation')[0];
@@ -566,6 +750,32 @@ return {
     ids: tr.cells[2].textContent,
   })) : null,
 };
+"#;
+
+const WITHDRAWN_FACTS: &str = r#"
+const title = document.querySelector('article.advisory.withdrawn h1 .title');
+return {
+  decoration: title ? getComputedStyle(title).textDecorationLine : null,
+  notice: document.querySelector('article.advisory.withdrawn [role=note]')?.textContent ?? null,
+};
+"#;
+
+const CARD_FACTS: &str = r#"
+const facts = card => card && {
+  background: getComputedStyle(card).backgroundColor,
+  border: getComputedStyle(card).borderTopStyle + ' ' + getComputedStyle(card).borderLeftWidth + ' ' + getComputedStyle(card).borderLeftColor,
+  label: card.querySelector('h3 .label.affects, h3 .label.other')?.textContent ?? null,
+};
+return {
+  affects: facts(document.querySelector('article.advisory.affects')),
+  other: facts(document.querySelector('article.advisory.other')),
+};
+"#;
+
+/// The version banner (not the crate-wide unmaintained note): its background and role.
+const BANNER_COLOUR: &str = r#"
+const banner = [...document.querySelectorAll('main > .banner')].find(b => !b.textContent.startsWith('Unmaintained.'));
+return banner ? { background: getComputedStyle(banner).backgroundColor, role: banner.getAttribute('role') } : null;
 "#;
 
 const BANNER_FACTS: &str = r#"

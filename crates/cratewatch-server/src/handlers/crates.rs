@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use semver::Version;
 
 use super::cached;
@@ -69,12 +69,17 @@ async fn render(
     .await
 }
 
-/// `GET /crates/{name}`: the crate's overview at its default version.
+/// `GET /crates/{name}`: the crate's overview at its default version; `?version=V` (the version
+/// picker's form) redirects to the version's page.
 pub(crate) async fn get_crate_page(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    if let Some(to) = pages::picked_version(&name, pages::Tab::Overview, query.as_deref()) {
+        return Redirect::to(&to).into_response();
+    }
     let key = format!("/crates/{name}");
     render(state, headers, key, name, None, View::Overview).await
 }
@@ -89,12 +94,17 @@ pub(crate) async fn get_version_page(
     render(state, headers, key, name, Some(version), View::Overview).await
 }
 
-/// `GET /crates/{name}/security`: the Security tab at the default version.
+/// `GET /crates/{name}/security`: the Security tab at the default version; `?version=V` redirects to
+/// the version's tab.
 pub(crate) async fn get_crate_security_page(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    if let Some(to) = pages::picked_version(&name, pages::Tab::Security, query.as_deref()) {
+        return Redirect::to(&to).into_response();
+    }
     let key = format!("/crates/{name}/security");
     render(state, headers, key, name, None, View::Security).await
 }

@@ -144,6 +144,8 @@ fn a_broken_advisory_file_keeps_its_last_valid_version_marked_stale() {
     let version = server.json("/api/v1/crates/smallvec/0.6.9/security");
     let ids: Vec<&str> = version["advisories"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
     assert!(ids.contains(&"RUSTSEC-2019-0009"), "still affects the versions it affected: {ids:?}");
+    let page = server.get("/advisories/RUSTSEC-2019-0009").body;
+    assert!(page.contains("banner warn stale") && page.contains("last valid version"), "the page says so");
     let health = server.json("/healthz");
     assert_eq!(health["stale_advisories"], serde_json::json!(["RUSTSEC-2019-0009"]), "{health}");
     assert!(health["first_diagnostics"].to_string().contains("RUSTSEC-2019-0009.md"), "{health}");
