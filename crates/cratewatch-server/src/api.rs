@@ -6,8 +6,7 @@ use cratewatch_advisory::Advisory;
 use serde::Serialize;
 
 use crate::knowledge::Entry;
-use crate::pages::affected_ranges;
-use crate::security::{CrateSecurity, VersionState};
+use crate::security::{CrateSecurity, VersionState, affected_ranges};
 
 /// A crate's versions, each with the ids of the non-withdrawn advisories (of any kind) that affect it,
 /// and every advisory about the crate (withdrawn ones included).

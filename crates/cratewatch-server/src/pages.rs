@@ -11,7 +11,7 @@ use semver::Version;
 use crate::cvss_metrics;
 use crate::knowledge::{Entry, Knowledge};
 use crate::markdown;
-use crate::security::{CrateSecurity, VersionState, runs};
+use crate::security::{CrateSecurity, VersionState, affected_ranges, runs};
 
 /// Which tab of a crate page is shown.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -662,22 +662,6 @@ fn alias_link(alias: &str) -> Markup {
         None
     };
     html! { @if let Some(url) = url { a href=(url) { (alias) } } @else { (alias) } }
-}
-
-/// The affected ranges as text: "< 0.3.1 or >= 0.4.0, < 0.4.2".
-pub(crate) fn affected_ranges(a: &Advisory) -> String {
-    let ranges = a.versions.affected_ranges();
-    if ranges.is_empty() {
-        return "no version".to_owned();
-    }
-    let mut text = String::new();
-    for (n, range) in ranges.iter().enumerate() {
-        if n > 0 {
-            text.push_str(" or ");
-        }
-        let _ = write!(text, "{range}");
-    }
-    text
 }
 
 fn reqs_text(reqs: &[semver::VersionReq], empty: &str) -> String {

@@ -1,6 +1,7 @@
 //! The security state of one crate: its published versions, each with the advisories that affect it.
 //! Pages and the JSON API both render from this, so they cannot disagree.
 
+use std::fmt::Write;
 use std::sync::Arc;
 
 use cratewatch_advisory::{Kind, SafeUpgrade, pick_upgrade};
@@ -153,4 +154,20 @@ pub(crate) fn runs<'a>(all: &'a [VersionState], selected: &[&Version]) -> Vec<(&
         }
     }
     runs
+}
+
+/// The affected ranges as text: "< 0.3.1 or >= 0.4.0, < 0.4.2".
+pub(crate) fn affected_ranges(a: &cratewatch_advisory::Advisory) -> String {
+    let ranges = a.versions.affected_ranges();
+    if ranges.is_empty() {
+        return "no version".to_owned();
+    }
+    let mut text = String::new();
+    for (n, range) in ranges.iter().enumerate() {
+        if n > 0 {
+            text.push_str(" or ");
+        }
+        let _ = write!(text, "{range}");
+    }
+    text
 }

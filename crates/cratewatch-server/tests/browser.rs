@@ -88,6 +88,7 @@ fn pages_in_headless_chromium() {
         record("withdrawn titles struck, cards and banners told apart", s.advisory_styles().await);
         record("the version picker works without script", s.version_picker().await);
         record("advisory Markdown cannot run script", s.xss().await);
+        record("a page on another origin reads the public APIs, not the workflow's", s.cross_origin().await);
         record("accessibility basics", s.accessibility().await);
         record("screenshots of the advisory and crate pages", s.screenshots().await);
         record("page weight and no script on every page visited", s.weight_and_scripts().await);
@@ -121,6 +122,66 @@ struct Arrival {
 
 impl Session {
     // ---- navigation --------------------------------------------------------------------------
+
+    /// A registry front end on another origin (another port) reads the public JSON API, the OSV API
+    /// (whose JSON POST needs a CORS preflight), `/packages` and a feed with `fetch`, and is refused
+    /// the workflow's API: the browser enforces what the server's CORS headers say.
+    async fn cross_origin(&mut self) -> Result<()> {
+        let api = format!("http://{}", self.real);
+        let page = format!(
+            r#"<!doctype html><title>front end</title><pre id="out"></pre><script>
+const base = "{api}";
+async function probe(name, run) {{
+  try {{ return [name, await run()]; }} catch (e) {{ return [name, "blocked: " + e.name]; }}
+}}
+Promise.all([
+  probe("api", async () => (await (await fetch(base + "/api/v1/crates/smallvec/security")).json()).crate.name),
+  probe("osv", async () => (await (await fetch(base + "/v1/query", {{method: "POST",
+      headers: {{"content-type": "application/json"}},
+      body: JSON.stringify({{package: {{purl: "pkg:cargo/smallvec@0.6.9"}}}})}})).json()).vulns.length),
+  probe("packages", async () => (await (await fetch(base + "/packages/smallvec.json")).json()).length),
+  probe("feed", async () => (await (await fetch(base + "/feed.xml")).text()).includes("<feed")),
+  probe("workflow", async () => "read " + (await fetch(base + "/api/v1/reports")).status),
+]).then(r => {{ document.getElementById("out").textContent = JSON.stringify(Object.fromEntries(r)); }});
+</script>"#
+        );
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let origin = listener.local_addr()?;
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    page.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(page.as_bytes());
+            }
+        });
+        self.client.goto(&format!("http://{origin}/")).await?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let out = loop {
+            let text = self.client.execute("return document.getElementById('out').textContent;", vec![]).await?;
+            if let Some(text) = text.as_str().filter(|t| !t.is_empty()) {
+                break serde_json::from_str::<Value>(text)?;
+            }
+            ensure!(Instant::now() < deadline, "the cross-origin page never finished its requests");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let expected_osv = get_json(self.real, "/api/v1/crates/smallvec/0.6.9/security")?["advisories"]
+            .as_array()
+            .map_or(0, |a| a.iter().filter(|a| a["collection"] == "crates").count());
+        ensure!(out["api"] == "smallvec", "the JSON API from another origin: {out}");
+        ensure!(out["osv"] == expected_osv && expected_osv > 0, "the OSV query (with its preflight): {out}, expected {expected_osv}");
+        ensure!(out["packages"].as_u64().is_some_and(|n| n >= 3), "/packages from another origin: {out}");
+        ensure!(out["feed"] == true, "the feed from another origin: {out}");
+        ensure!(
+            out["workflow"].as_str().is_some_and(|w| w.starts_with("blocked")),
+            "the workflow's API must be unreadable from another origin: {out}"
+        );
+        Ok(())
+    }
 
     /// Loads `path` from `server` and waits for it.
     async fn open(&mut self, server: SocketAddr, path: &str) -> Result<Arrival> {
