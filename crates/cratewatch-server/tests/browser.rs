@@ -173,7 +173,10 @@ Promise.all([
             .as_array()
             .map_or(0, |a| a.iter().filter(|a| a["collection"] == "crates").count());
         ensure!(out["api"] == "smallvec", "the JSON API from another origin: {out}");
-        ensure!(out["osv"] == expected_osv && expected_osv > 0, "the OSV query (with its preflight): {out}, expected {expected_osv}");
+        ensure!(
+            out["osv"] == expected_osv && expected_osv > 0,
+            "the OSV query (with its preflight): {out}, expected {expected_osv}"
+        );
         ensure!(out["packages"].as_u64().is_some_and(|n| n >= 3), "/packages from another origin: {out}");
         ensure!(out["feed"] == true, "the feed from another origin: {out}");
         ensure!(

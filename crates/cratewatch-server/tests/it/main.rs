@@ -10,4 +10,5 @@ mod merged;
 mod osv;
 mod pages;
 mod smtp_sink;
+mod snapshots;
 mod sync;
