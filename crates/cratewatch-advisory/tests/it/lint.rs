@@ -251,3 +251,15 @@ fn every_real_advisory_reads_the_same_in_both_layouts_as_in_rustsec() {
         assert!(rustsec_accepts(&commented_new), "{}", path.display());
     }
 }
+
+/// The README's table of `db check` codes lists every code, so that authors can look each one up.
+#[test]
+fn every_code_is_documented_in_the_readme() {
+    let readme = fs::read_to_string(cratewatch_testdata::workspace_root().join("README.md")).unwrap();
+    let missing: Vec<&str> = cratewatch_advisory::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|code| !readme.contains(&format!("| `{code}` |")))
+        .collect();
+    assert!(missing.is_empty(), "codes missing from the README's table: {missing:?}");
+}
