@@ -151,10 +151,10 @@ fn v3_score(vector: &str) -> Result<f64, String> {
     // The crate has checked the prefix and that every other part is `NAME:VALUE` with a known name.
     for part in vector.split('/').skip(1) {
         let name = part.split(':').next().unwrap_or_default().to_ascii_uppercase();
-        if let Some(i) = METRICS.iter().position(|m| *m == name) {
-            if std::mem::replace(&mut seen[i], true) {
-                return Err(format!("invalid CVSS v3 vector: metric `{name}` given twice"));
-            }
+        if let Some(i) = METRICS.iter().position(|m| *m == name)
+            && std::mem::replace(&mut seen[i], true)
+        {
+            return Err(format!("invalid CVSS v3 vector: metric `{name}` given twice"));
         }
     }
     let missing: Vec<&str> = METRICS.iter().zip(seen).filter(|(_, seen)| !seen).map(|(m, _)| *m).collect();
