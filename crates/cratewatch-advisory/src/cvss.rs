@@ -126,8 +126,7 @@ impl FromStr for Cvss {
     fn from_str(vector: &str) -> Result<Self, Self::Err> {
         let (version, score) = if vector.starts_with("CVSS:3.0/") || vector.starts_with("CVSS:3.1/") {
             let version = if vector.starts_with("CVSS:3.0/") { CvssVersion::V30 } else { CvssVersion::V31 };
-            let base: cvss::v3::Base = vector.parse().map_err(|e| format!("invalid CVSS v3 vector: {e}"))?;
-            (version, base.score().value())
+            (version, v3_score(vector)?)
         } else if vector.starts_with("CVSS:4.0/") {
             let v4: cvss::v4::Vector = vector.parse().map_err(|e| format!("invalid CVSS v4 vector: {e}"))?;
             (CvssVersion::V40, v4.score().value())
@@ -138,6 +137,45 @@ impl FromStr for Cvss {
             (CvssVersion::V2, v2_score(vector)?)
         };
         Ok(Cvss { vector: vector.to_owned(), version, score })
+    }
+}
+
+/// Scores a CVSS v3.0 or v3.1 base vector with the `cvss` crate, after the checks it leaves out: the
+/// crate accepts a vector that lacks base metrics (and scores it as if they were the mildest, so that
+/// `CVSS:3.1/AV:N/AC:L` is a silent 0.0) or that gives one twice (the last wins). The specification
+/// requires each of the eight base metrics exactly once.
+fn v3_score(vector: &str) -> Result<f64, String> {
+    const METRICS: [&str; 8] = ["AV", "AC", "PR", "UI", "S", "C", "I", "A"];
+    let base: cvss::v3::Base = vector.parse().map_err(|e| format!("invalid CVSS v3 vector: {}", v3_error(e)))?;
+    let mut seen = [false; 8];
+    // The crate has checked the prefix and that every other part is `NAME:VALUE` with a known name.
+    for part in vector.split('/').skip(1) {
+        let name = part.split(':').next().unwrap_or_default().to_ascii_uppercase();
+        if let Some(i) = METRICS.iter().position(|m| *m == name)
+            && std::mem::replace(&mut seen[i], true)
+        {
+            return Err(format!("invalid CVSS v3 vector: metric `{name}` given twice"));
+        }
+    }
+    let missing: Vec<&str> = METRICS.iter().zip(seen).filter(|(_, seen)| !seen).map(|(m, _)| *m).collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "incomplete CVSS v3 vector: it lacks the base metric{} `{}` (all eight of AV, AC, PR, UI, S, C, I and A are required)",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join("`, `")
+        ));
+    }
+    Ok(base.score().value())
+}
+
+/// The `cvss` crate's error for a v3 vector, in words that name the right version: its own message for
+/// a bad v3 metric value says "CVSSv4".
+fn v3_error(error: cvss::Error) -> String {
+    match error {
+        cvss::Error::InvalidMetric { metric_type, value } => {
+            format!("`{value}` is not a value of the {} ({}) metric", metric_type.name(), metric_type.description())
+        }
+        other => other.to_string(),
     }
 }
 
@@ -204,5 +242,22 @@ mod tests {
         for bad in ["CVSS:3.1/AV:X", "CVSS:5.0/AV:N", "AV:N/AC:L", "AV:N/AC:L/Au:N/C:P/I:P/A:Q"] {
             assert!(bad.parse::<Cvss>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn incomplete_or_repeated_v3_vectors_are_refused() {
+        // The `cvss` crate scores this 0.0 ("none") without a word.
+        let err = "CVSS:3.1/AV:N/AC:L".parse::<Cvss>().unwrap_err();
+        assert!(err.contains("incomplete") && err.contains("`PR`, `UI`, `S`, `C`, `I`, `A`"), "{err}");
+        let err = "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H".parse::<Cvss>().unwrap_err();
+        assert!(err.contains("base metric `A`"), "{err}");
+        let err = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/AV:L".parse::<Cvss>().unwrap_err();
+        assert!(err.contains("`AV` given twice"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_v3_metric_is_named_as_v3() {
+        let err = "CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".parse::<Cvss>().unwrap_err();
+        assert!(err.contains("v3") && !err.contains("v4") && err.contains("Attack Vector"), "{err}");
     }
 }

@@ -103,6 +103,22 @@ codes! {
     InvalidOsvRecord => "invalid-osv-record": "An OSV JSON record that cannot be imported (skipped).",
     AliasConflict => "alias-conflict": "Records of different sources share an id or alias but name different crates; both are kept.",
     VersionsConflict => "versions-conflict": "Records merged as one vulnerability disagree on the affected versions; the first source's are kept.",
+    MixedLayout => "mixed-layout": "The front matter does not start with `[advisory]` but has an `[advisory]` table (RustSec refuses it).",
+    IdYearMismatch => "id-year-mismatch": "The year in a RUSTSEC or TALOS id is not the year of `date` (RustSec's linter).",
+    UnknownIdType => "unknown-id-type": "The advisory id is not a RUSTSEC, CVE, GHSA or TALOS id (RustSec's linter).",
+    InsecureUrl => "insecure-url": "A `url` or `references` URL starts with `http://`, not `https://` (RustSec's linter; kept).",
+    UnsupportedUrlScheme => "unsupported-url-scheme": "A URL whose scheme is not http or https (`javascript:`, `data:`): refused, as URLs are shown as links.",
+    RedundantGhsaUrl => "redundant-ghsa-url": "`url` is the github.com/advisories page of a GHSA alias, which is derived from the alias already (RustSec's linter).",
+    InvalidFunctionPath => "invalid-function-path": "An `[affected] functions` key is not a Rust path of two or more identifiers (RustSec refuses it).",
+    FunctionOutsideCrate => "function-outside-crate": "An `[affected] functions` path does not start with the crate's name (RustSec's linter).",
+    BareMention => "bare-mention": "A bare `@name` in the Markdown, which notifies that GitHub user on every copy (RustSec's linter).",
+    ExplicitCollection => "explicit-collection": "`collection` is written in the front matter (RustSec's linter), or contradicts the directory (RustSec refuses it).",
+    DeprecatedField => "deprecated-field": "`yanked`, replaced by `withdrawn` (RustSec's linter; ignored).",
+    TextInFrontMatter => "text-in-front-matter": "A non-empty `title` or `description` in the front matter (RustSec refuses it: both come from the Markdown).",
+    DraftNotLoaded => "draft-not-loaded": "A draft (`RUSTSEC-0000-0000`) was checked but not loaded, as RustSec's tools do.",
+    BrokenSymlink => "broken-symlink": "A symbolic link in the database that leads nowhere: dangling, to itself, or in a loop.",
+    NotAFile => "not-a-file": "An entry named like an advisory (`*.md`) that is a directory or another non-file.",
+    MisplacedAdvisory => "misplaced-advisory": "An advisory file directly under `crates/` or `rust/`, outside a package directory (not loaded).",
 }
 
 impl fmt::Display for Code {

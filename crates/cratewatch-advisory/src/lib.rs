@@ -5,6 +5,7 @@ mod diagnostic;
 mod model;
 mod osv;
 mod parse;
+mod url;
 mod versions;
 
 pub use crate::cvss::{Cvss, CvssVersion, Severity};

@@ -82,8 +82,9 @@ impl Advisory {
 pub struct AdvisoryId(String);
 
 impl AdvisoryId {
-    /// Accepts `RUSTSEC-YYYY-NNNN` (and the `RUSTSEC-0000-0000` placeholder), `CVE-YYYY-N+`, `GHSA-xxxx-xxxx-xxxx`
-    /// and any other identifier made of letters, digits, `-`, `_`, `.` and `:`.
+    /// Accepts `RUSTSEC-YYYY-NNNN` (and the `RUSTSEC-0000-0000` placeholder), `CVE-YYYY-N+`,
+    /// `TALOS-YYYY-NNNN`, `GHSA-xxxx-xxxx-xxxx` and any other identifier made of letters, digits, `-`,
+    /// `_`, `.` and `:`.
     pub fn new(id: &str) -> Result<Self, String> {
         let well_formed = |prefix: &str, parts: &[usize]| {
             let Some(rest) = id.strip_prefix(prefix) else { return true };
@@ -97,6 +98,9 @@ impl AdvisoryId {
         if !well_formed("CVE-", &[4, 4]) {
             return Err(format!("malformed CVE id `{id}` (expected CVE-YYYY-NNNN)"));
         }
+        if !well_formed("TALOS-", &[4, 4]) {
+            return Err(format!("malformed Talos id `{id}` (expected TALOS-YYYY-NNNN)"));
+        }
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c)) {
             return Err(format!("malformed advisory id `{id}`"));
         }
@@ -108,11 +112,20 @@ impl AdvisoryId {
         &self.0
     }
 
-    /// The year of a `RUSTSEC-` or `CVE-` identifier.
+    /// The year of a `RUSTSEC-`, `CVE-` or `TALOS-` identifier.
     pub fn year(&self) -> Option<u32> {
-        let rest = self.0.strip_prefix("RUSTSEC-").or_else(|| self.0.strip_prefix("CVE-"))?;
+        let rest = ["RUSTSEC-", "CVE-", "TALOS-"].iter().find_map(|prefix| self.0.strip_prefix(prefix))?;
         rest.get(..4)?.parse().ok()
     }
+
+    /// The `RUSTSEC-0000-0000` placeholder of a draft advisory, which gets its real id when it is
+    /// published. RustSec's tools check a draft but never load it into a database.
+    pub fn is_placeholder(&self) -> bool {
+        self.0 == Self::PLACEHOLDER
+    }
+
+    /// The id of a draft advisory.
+    pub const PLACEHOLDER: &'static str = "RUSTSEC-0000-0000";
 }
 
 impl fmt::Display for AdvisoryId {

@@ -32,6 +32,7 @@ use std::str::FromStr;
 use semver::{Comparator, Op, Prerelease, Version, VersionReq};
 use serde_json::{Map, Value};
 
+use crate::url::{UrlError, check_url};
 use crate::{
     Advisory, AdvisoryId, Affected, Category, Collection, Cvss, CvssVersion, Date, Informational, License, Versions,
 };
@@ -174,8 +175,18 @@ impl Common {
             let reference = Obj::new(value, loc)?;
             let kind = reference.required_str("type")?;
             let url = reference.required_str("url")?;
-            if !is_absolute_url(url) {
-                return Err(reference.loc.key("url").error(format!("`{url}` is not an absolute URL")));
+            // Refused like in an advisory file: the pages and APIs show references as links, and a
+            // record with a `javascript:` link is not one to believe in part.
+            match check_url(url) {
+                Ok(_) => {}
+                Err(UrlError::NotAbsolute) => {
+                    return Err(reference.loc.key("url").error(format!("`{url}` is not an absolute URL")));
+                }
+                Err(UrlError::Scheme(scheme)) => {
+                    return Err(reference.loc.key("url").error(format!(
+                        "`{url}` is a `{scheme}:` URL; only http and https URLs are accepted, as they are shown as links"
+                    )));
+                }
             }
             references.push((kind.to_owned(), url.to_owned()));
         }
@@ -398,17 +409,6 @@ fn timestamp_date(text: &str, loc: &Loc) -> Result<Date, OsvError> {
     Date::from_str(day).map_err(bad)
 }
 
-/// Whether `url` is an absolute URL, by the rule the advisory parser applies to `references`.
-fn is_absolute_url(url: &str) -> bool {
-    url.split_once("://").is_some_and(|(scheme, rest)| {
-        !scheme.is_empty()
-            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-            && !rest.is_empty()
-            && !rest.starts_with('/')
-            && !url.chars().any(char::is_whitespace)
-    })
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Affected versions
 // ---------------------------------------------------------------------------------------------------
@@ -468,17 +468,26 @@ fn lowest() -> Version {
     Version { pre: Prerelease::new("0").expect("`0` is a valid pre-release"), ..Version::new(0, 0, 0) }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum EventKind {
-    Introduced,
-    Fixed,
-    LastAffected,
+/// One event of a range's timeline. Only an introduction may be at the lowest version (`None`).
+enum Event {
+    Introduced(Option<Version>),
+    Fixed(Version),
+    LastAffected(Version),
+}
+
+impl Event {
+    /// The version, `None` for the lowest.
+    fn version(&self) -> Option<&Version> {
+        match self {
+            Event::Introduced(version) => version.as_ref(),
+            Event::Fixed(version) | Event::LastAffected(version) => Some(version),
+        }
+    }
 }
 
 /// The affected intervals of one SEMVER or ECOSYSTEM range, by the OSV evaluation algorithm.
 fn range_spans(range: &Obj<'_>) -> Result<Vec<Span>, OsvError> {
-    // `(version, kind)`, where `None` is the lowest version (only for `introduced`).
-    let mut timeline: Vec<(Option<Version>, EventKind)> = Vec::new();
+    let mut timeline: Vec<Event> = Vec::new();
     // `None` is infinity.
     let mut limits: Vec<Option<Version>> = Vec::new();
     for (loc, value) in range.array("events")? {
@@ -493,20 +502,21 @@ fn range_spans(range: &Obj<'_>) -> Result<Vec<Span>, OsvError> {
         let text = string(value, &loc)?;
         match key.as_str() {
             "introduced" => {
+                // `0` and `0.0.0-0` both name the lowest version.
                 let version = if text == "0" { None } else { Some(parse_version(text, &loc)?) };
-                timeline.push((version.filter(|v| *v != lowest()), EventKind::Introduced));
+                timeline.push(Event::Introduced(version.filter(|v| *v != lowest())));
             }
-            "fixed" => timeline.push((Some(parse_version(text, &loc)?), EventKind::Fixed)),
-            "last_affected" => timeline.push((Some(parse_version(text, &loc)?), EventKind::LastAffected)),
+            "fixed" => timeline.push(Event::Fixed(parse_version(text, &loc)?)),
+            "last_affected" => timeline.push(Event::LastAffected(parse_version(text, &loc)?)),
             "limit" => limits.push(if text.contains('*') { None } else { Some(parse_version(text, &loc)?) }),
             other => return Err(event.loc.error(format!("unknown event `{other}`"))),
         }
     }
-    if !timeline.iter().any(|(_, kind)| *kind == EventKind::Introduced) {
+    if !timeline.iter().any(|event| matches!(event, Event::Introduced(_))) {
         return Err(range.loc.key("events").error("a range needs an `introduced` event"));
     }
     // The evaluation sorts the events; a stable sort keeps the record's order between equal versions.
-    timeline.sort_by(|a, b| a.0.cmp(&b.0));
+    timeline.sort_by(|a, b| a.version().cmp(&b.version()));
     let cap = match limits.iter().max() {
         Some(Some(limit)) if limits.iter().all(Option::is_some) => Upper::Before(limit.clone()),
         _ => Upper::Unbounded,
@@ -514,17 +524,14 @@ fn range_spans(range: &Obj<'_>) -> Result<Vec<Span>, OsvError> {
     // A version is affected when the last event that applies to it is an `introduced` one: so from each
     // `introduced` event up to where the first later `fixed` or `last_affected` event starts to apply.
     let mut spans = Vec::new();
-    for (i, (start, kind)) in timeline.iter().enumerate() {
-        if *kind != EventKind::Introduced {
-            continue;
-        }
+    for (i, event) in timeline.iter().enumerate() {
+        let Event::Introduced(start) = event else { continue };
         let mut end = cap.clone();
-        for (version, later) in &timeline[i + 1..] {
-            let version = version.clone().expect("only `introduced` events may be the lowest version");
+        for later in &timeline[i + 1..] {
             let bound = match later {
-                EventKind::Introduced => continue,
-                EventKind::Fixed => Upper::Before(version),
-                EventKind::LastAffected => Upper::Through(version),
+                Event::Introduced(_) => continue,
+                Event::Fixed(version) => Upper::Before(version.clone()),
+                Event::LastAffected(version) => Upper::Through(version.clone()),
             };
             end = end.min(bound);
         }
@@ -539,17 +546,27 @@ fn range_spans(range: &Obj<'_>) -> Result<Vec<Span>, OsvError> {
 /// `(patched, unaffected)` requirements whose complement is exactly the union of `spans`.
 fn requirements(mut spans: Vec<Span>) -> (Vec<VersionReq>, Vec<VersionReq>) {
     spans.sort_by(|a, b| a.start.cmp(&b.start));
-    let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
+    let mut spans = spans.into_iter();
+    let Some(first) = spans.next() else {
+        // Nothing is affected.
+        return (Vec::new(), vec![VersionReq::STAR]);
+    };
+    // The merged intervals: the first may start at the lowest version, and every later one starts at a
+    // version (a span from the lowest version joins the first, which it overlaps).
+    let mut first_end = first.end;
+    let mut later: Vec<(Version, Upper)> = Vec::new();
     for span in spans {
-        if let Some(last) = merged.last_mut()
-            && match &last.end {
-                Upper::Unbounded => true,
-                Upper::Before(end) | Upper::Through(end) => span.start.as_ref().is_none_or(|start| start <= end),
-            }
-        {
-            last.end = last.end.clone().max(span.end);
-        } else {
-            merged.push(span);
+        let last_end = match later.last_mut() {
+            Some((_, end)) => end,
+            None => &mut first_end,
+        };
+        let joins = match &*last_end {
+            Upper::Unbounded => true,
+            Upper::Before(end) | Upper::Through(end) => span.start.as_ref().is_none_or(|start| start <= end),
+        };
+        match span.start {
+            Some(start) if !joins => later.push((start, span.end)),
+            _ => *last_end = last_end.clone().max(span.end),
         }
     }
 
@@ -560,26 +577,21 @@ fn requirements(mut spans: Vec<Span>) -> (Vec<VersionReq>, Vec<VersionReq>) {
         patch: Some(v.patch),
         pre: v.pre.clone(),
     };
-    let Some(first) = merged.first() else {
-        // Nothing is affected.
-        return (Vec::new(), vec![VersionReq::STAR]);
-    };
     let mut unaffected = Vec::new();
     if let Some(start) = &first.start {
         unaffected.push(VersionReq { comparators: vec![comparator(Op::Less, start)] });
     }
     let mut patched = Vec::new();
-    for (i, span) in merged.iter().enumerate() {
-        let after = match &span.end {
+    let ends = std::iter::once(&first_end).chain(later.iter().map(|(_, end)| end));
+    let next_starts = later.iter().map(|(start, _)| Some(start)).chain(std::iter::once(None));
+    for (end, next_start) in ends.zip(next_starts) {
+        let after = match end {
             Upper::Before(v) => comparator(Op::GreaterEq, v),
             Upper::Through(v) => comparator(Op::Greater, v),
             Upper::Unbounded => break,
         };
         let mut comparators = vec![after];
-        if let Some(next) = merged.get(i + 1) {
-            let start = next.start.as_ref().expect("only the first interval starts at the lowest version");
-            comparators.push(comparator(Op::Less, start));
-        }
+        comparators.extend(next_start.map(|start| comparator(Op::Less, start)));
         patched.push(VersionReq { comparators });
     }
     (patched, unaffected)

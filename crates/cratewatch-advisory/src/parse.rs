@@ -1,6 +1,18 @@
 //! Parsing one advisory file: TOML front matter in a ```` ```toml ```` block, then a Markdown `# ` title
 //! and description. Every problem becomes a [`Diagnostic`] with a line number; the walk goes on after an
 //! error so that one run of `cratewatch db check` shows all the problems of a file.
+//!
+//! Both layouts of the format are read, exactly as the `rustsec` crate (0.33) reads them: when the front
+//! matter starts with `[advisory]` (white space aside), the advisory's fields are in that table;
+//! otherwise (the newer layout) they are the top-level keys, which `rustsec` reads by writing an
+//! `[advisory]` header in front of the text. An `[advisory]` table that does not come first is
+//! therefore an error in both.
+//!
+//! Severity follows what RustSec's own tools do with a file. What the `rustsec` parser refuses (so that
+//! cargo-audit stops) is an error here, and the file is not loaded; what only the linter of
+//! `rustsec-admin` refuses is a warning, and the advisory loads as cargo-audit loads it (`db check`
+//! still fails on it). Two errors go further than `rustsec` on purpose: a URL that is not `http(s)` (it
+//! would become a link on the pages) and an incomplete CVSS vector (it would be scored 0.0).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -11,10 +23,41 @@ use semver::VersionReq;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::url::{UrlError, UrlKind, check_url};
 use crate::{
     Advisory, AdvisoryId, Affected, Category, Code, Collection, Cvss, Date, Diagnostic, DiagnosticSeverity,
     Informational, License, Versions,
 };
+
+/// What `rustsec` writes in front of a front matter in the newer layout.
+const NEWER_LAYOUT_HEADER: &str = "[advisory]\n";
+
+/// The years `rustsec` accepts in dates and in the year of an advisory id.
+const YEARS: std::ops::RangeInclusive<u16> = 2000..=2100;
+
+/// The fields of the `[advisory]` table.
+const ADVISORY_KEYS: &[&str] = &[
+    "id",
+    "package",
+    "date",
+    "url",
+    "references",
+    "informational",
+    "categories",
+    "keywords",
+    "aliases",
+    "related",
+    "cvss",
+    "withdrawn",
+    "license",
+    "expect-deleted",
+    "source",
+    // Accepted by `rustsec`, and checked below.
+    "collection",
+    "yanked",
+    "title",
+    "description",
+];
 
 /// The outcome of parsing one advisory: the advisory unless an error prevented it, and every diagnostic.
 #[derive(Clone, Debug)]
@@ -33,23 +76,26 @@ struct Parts<'a> {
     offset: usize,
     title: &'a str,
     description: &'a str,
+    /// The Markdown after the front matter (title included), and its byte offset in the file.
+    markdown: &'a str,
+    markdown_offset: usize,
 }
 
 /// Parses the text of one advisory file of the given collection.
 pub fn parse_advisory(text: &str, collection: Collection) -> ParsedAdvisory {
-    let mut cx = Cx { text, offset: 0, diagnostics: Vec::new() };
-    let advisory = split(text).map_err(|d| cx.diagnostics.push(d)).ok().and_then(|parts| {
-        cx.offset = parts.offset;
-        match DeTable::parse(parts.front_matter) {
-            Ok(table) => cx.advisory(table.get_ref(), &parts, collection),
-            Err(e) => {
-                let line = e.span().map(|s| cx.line(s.start));
-                let message = e.message().trim().replace('\n', " ");
-                cx.diagnostics.push(Diagnostic::error(Code::TomlSyntax, line, format!("invalid TOML: {message}")));
-                None
-            }
+    let mut cx = Cx { text, offset: 0, shift: 0, diagnostics: Vec::new() };
+    let advisory = match split(text) {
+        Ok(parts) => {
+            cx.offset = parts.offset;
+            let advisory = cx.front_matter(&parts, collection);
+            cx.mentions(&parts);
+            advisory
         }
-    });
+        Err(d) => {
+            cx.diagnostics.push(d);
+            None
+        }
+    };
     let failed = cx.diagnostics.iter().any(|d| d.severity == DiagnosticSeverity::Error);
     ParsedAdvisory { advisory: if failed { None } else { advisory }, diagnostics: cx.diagnostics }
 }
@@ -67,7 +113,9 @@ fn split(text: &str) -> Result<Parts<'_>, Diagnostic> {
     let front_matter = &text[OPEN.len()..end];
     let front_matter = front_matter.strip_suffix('\r').unwrap_or(front_matter);
     let closing_line = line_at(text, end + 1);
-    let markdown = text[end + 4..].trim_start();
+    let after = &text[end + 4..];
+    let markdown = after.trim_start();
+    let markdown_offset = end + 4 + (after.len() - markdown.len());
     let Some(heading) = markdown.strip_prefix("# ") else {
         return Err(Diagnostic::error(
             Code::MissingTitle,
@@ -87,6 +135,8 @@ fn split(text: &str) -> Result<Parts<'_>, Diagnostic> {
         offset: OPEN.len(),
         title: heading[..newline].trim_end(),
         description: heading[newline + 1..].trim(),
+        markdown,
+        markdown_offset,
     })
 }
 
@@ -99,13 +149,63 @@ type Value<'i> = Spanned<DeValue<'i>>;
 
 struct Cx<'t> {
     text: &'t str,
+    /// Where the front matter starts in the file.
     offset: usize,
+    /// How many bytes were written in front of the front matter before parsing it (the newer layout's
+    /// `[advisory]` header): spans are that much past the file's text.
+    shift: usize,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Cx<'_> {
     fn line(&self, front_matter_offset: usize) -> u32 {
-        line_at(self.text, self.offset + front_matter_offset)
+        line_at(self.text, self.offset + front_matter_offset.saturating_sub(self.shift))
+    }
+
+    /// Parses the front matter in either layout (see the module documentation) and reads the advisory.
+    fn front_matter(&mut self, parts: &Parts<'_>, collection: Collection) -> Option<Advisory> {
+        if parts.front_matter.trim_start().starts_with("[advisory]") {
+            return match DeTable::parse(parts.front_matter) {
+                Ok(table) => self.advisory(table.get_ref(), parts, collection),
+                Err(e) => {
+                    self.toml_error(&e);
+                    None
+                }
+            };
+        }
+        let prefixed = format!("{NEWER_LAYOUT_HEADER}{}", parts.front_matter);
+        match DeTable::parse(&prefixed) {
+            Ok(table) => {
+                self.shift = NEWER_LAYOUT_HEADER.len();
+                self.advisory(table.get_ref(), parts, collection)
+            }
+            Err(e) => {
+                // The usual cause: an `[advisory]` table after something else (a comment, a key, another
+                // table), which the header in front makes a second `[advisory]` table.
+                if let Ok(table) = DeTable::parse(parts.front_matter)
+                    && let Some((key, _)) = table.get_ref().get_key_value("advisory")
+                {
+                    self.error(
+                        Code::MixedLayout,
+                        key.span(),
+                        "the front matter does not start with `[advisory]` but has an `[advisory]` table: RustSec \
+                         reads such a file in the newer layout, with the advisory's fields at the top level, and \
+                         refuses it; put `[advisory]` first, or remove its header"
+                            .to_owned(),
+                    );
+                } else {
+                    self.shift = NEWER_LAYOUT_HEADER.len();
+                    self.toml_error(&e);
+                }
+                None
+            }
+        }
+    }
+
+    fn toml_error(&mut self, e: &toml::de::Error) {
+        let line = e.span().map(|s| self.line(s.start));
+        let message = e.message().trim().replace('\n', " ");
+        self.diagnostics.push(Diagnostic::error(Code::TomlSyntax, line, format!("invalid TOML: {message}")));
     }
 
     fn error(&mut self, code: Code, span: Range<usize>, message: String) {
@@ -124,31 +224,16 @@ impl Cx<'_> {
         let versions_table = self.table(root, "versions", 0..0, true);
         let affected_table = self.table(root, "affected", 0..0, false);
         let t = advisory_table?;
-        self.unknown_keys(
-            t,
-            "advisory.",
-            &[
-                "id",
-                "package",
-                "date",
-                "url",
-                "references",
-                "informational",
-                "categories",
-                "keywords",
-                "aliases",
-                "related",
-                "cvss",
-                "withdrawn",
-                "license",
-                "expect-deleted",
-                "source",
-            ],
-        );
+        self.unknown_keys(t, "advisory.", ADVISORY_KEYS);
 
-        let id = self
-            .required_str(t, "advisory", "id")
-            .and_then(|(id, span)| AdvisoryId::new(&id).map_err(|e| self.error(Code::InvalidId, span, e)).ok());
+        let id = self.required_str(t, "advisory", "id").and_then(|(id, span)| match AdvisoryId::new(&id) {
+            Ok(id) => Some((id, span)),
+            Err(e) => {
+                self.error(Code::InvalidId, span, e);
+                None
+            }
+        });
+        let id = id.filter(|(id, span)| self.check_id(id, span.clone()));
         let package = self.required_str(t, "advisory", "package").and_then(|(name, span)| {
             let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
             if valid {
@@ -166,8 +251,21 @@ impl Cx<'_> {
             Some(value) => self.date(value, "date"),
         };
         let withdrawn = t.get("withdrawn").and_then(|v| self.date(v, "withdrawn"));
-        let url = self.optional_str(t, "url").and_then(|(u, span)| self.url(u, span));
-        let references = self.str_list(t, "references").into_iter().filter_map(|(u, s)| self.url(u, s)).collect();
+        // RustSec's linter leaves CVE ids out: a CVE's year is the year it was reserved.
+        if let (Some((id, span)), Some(date)) = (&id, date)
+            && !id.is_placeholder()
+            && !id.as_str().starts_with("CVE-")
+            && id.year().is_some_and(|year| year != u32::from(date.year()))
+        {
+            self.warning(
+                Code::IdYearMismatch,
+                span.clone(),
+                format!("the year of `{id}` is not the year of its date, {date}"),
+            );
+        }
+        let url = self.optional_str(t, "url").and_then(|(u, span)| self.url(u, span, "url"));
+        let references =
+            self.str_list(t, "references").into_iter().filter_map(|(u, s)| self.url(u, s, "references")).collect();
         let informational = self.optional_str(t, "informational").map(|(value, span)| {
             let informational = Informational::parse(value.trim());
             if let Informational::Other(other) = &informational {
@@ -215,12 +313,29 @@ impl Cx<'_> {
             },
         };
         let source = self.optional_str(t, "source").map(|(s, _)| s.into_owned());
+        if let (Some(url), Some(url_value)) = (&url, t.get("url")) {
+            // RustSec's linter (its main branch, unreleased): the GitHub advisory's page is derived from
+            // the alias already. The linter flags any URL that contains the alias; this flags the global
+            // page only, as a repository's own security advisory (`github.com/OWNER/REPO/security/
+            // advisories/GHSA-...`) is the maintainers' statement, which the alias does not lead to. On
+            // the real database that is 11 files instead of 154.
+            let global = |alias: &str| format!("https://github.com/advisories/{alias}");
+            let redundant = aliases.iter().filter(|a| a.starts_with("GHSA-") && url.starts_with(&global(a)));
+            for alias in redundant {
+                self.warning(
+                    Code::RedundantGhsaUrl,
+                    url_value.span(),
+                    format!("`url` is the page of the GitHub advisory `{alias}`, already an alias: link the issue, pull request or commit instead"),
+                );
+            }
+        }
+        self.rustsec_only_keys(t, collection);
 
         let versions = versions_table.and_then(|v| self.versions(v));
-        let affected = affected_table.map(|a| self.affected(a));
+        let affected = affected_table.map(|a| self.affected(a, package.as_deref()));
 
         Some(Advisory {
-            id: id?,
+            id: id?.0,
             package: package?,
             collection,
             title: parts.title.to_owned(),
@@ -256,7 +371,7 @@ impl Cx<'_> {
         Versions::new(patched, unaffected).map_err(|e| self.error(Code::InvalidVersions, span, e.to_string())).ok()
     }
 
-    fn affected(&mut self, t: &DeTable<'_>) -> Affected {
+    fn affected(&mut self, t: &DeTable<'_>, package: Option<&str>) -> Affected {
         self.unknown_keys(t, "affected.", &["arch", "os", "functions"]);
         let mut affected = Affected::default();
         for (os, span) in self.str_list(t, "os") {
@@ -274,7 +389,9 @@ impl Cx<'_> {
         if let Some(functions) = self.table(t, "functions", 0..0, false) {
             let mut map = BTreeMap::new();
             for (path, _) in functions.iter() {
-                if let Some(reqs) = self.req_list(functions, "affected.functions", path.get_ref()) {
+                let valid = self.function_path(path.get_ref(), path.span(), package);
+                let reqs = self.req_list(functions, "affected.functions", path.get_ref());
+                if let (true, Some(reqs)) = (valid, reqs) {
                     map.insert(path.get_ref().to_string(), reqs);
                 }
             }
@@ -361,13 +478,23 @@ impl Cx<'_> {
         }
     }
 
+    /// The strings of a list. Items of other types are one diagnostic for the whole list, at the first.
     fn str_list<'i>(&mut self, t: &DeTable<'i>, key: &str) -> Vec<(Cow<'i, str>, Range<usize>)> {
         let mut out = Vec::new();
-        for item in self.array(t, key).unwrap_or_default() {
+        let mut wrong: Vec<(usize, Range<usize>, &str)> = Vec::new();
+        for (i, item) in self.array(t, key).unwrap_or_default().iter().enumerate() {
             match item.get_ref() {
                 DeValue::String(s) => out.push((s.clone(), item.span())),
-                other => self.wrong_type(item.span(), &format!("{key}[]"), "a string", other.type_str()),
+                other => wrong.push((i, item.span(), other.type_str())),
             }
+        }
+        if let Some((first, span, found)) = wrong.first().cloned() {
+            let more = match wrong.len() {
+                1 => String::new(),
+                n => format!(" (and {} more item{} not strings)", n - 1, if n == 2 { "" } else { "s" }),
+            };
+            let message = format!("the items of `{key}` must be strings, found {found} at `{key}[{first}]`{more}");
+            self.error(Code::WrongType, span, message);
         }
         out
     }
@@ -404,29 +531,186 @@ impl Cx<'_> {
 
     fn date(&mut self, value: &Value<'_>, key: &str) -> Option<Date> {
         let text = match value.get_ref() {
-            DeValue::String(s) => s.to_string(),
-            DeValue::Datetime(dt) if dt.date.is_some() && dt.time.is_none() => dt.to_string(),
+            DeValue::String(s) => s,
+            // `rustsec` reads dates as strings only, so cargo-audit stops at a bare TOML date.
+            DeValue::Datetime(dt) => {
+                let message = format!("`{key}` must be a string, found a bare TOML date: write `{key} = \"{dt}\"`");
+                self.error(Code::WrongType, value.span(), message);
+                return None;
+            }
             other => {
                 self.wrong_type(value.span(), key, "a YYYY-MM-DD string", other.type_str());
                 return None;
             }
         };
-        Date::from_str(&text).map_err(|e| self.error(Code::InvalidDate, value.span(), format!("in `{key}`: {e}"))).ok()
+        let date = Date::from_str(text)
+            .map_err(|e| self.error(Code::InvalidDate, value.span(), format!("in `{key}`: {e}")))
+            .ok()?;
+        if !YEARS.contains(&date.year()) {
+            let message = format!("in `{key}`: the year of `{date}` is not between 2000 and 2100");
+            self.error(Code::InvalidDate, value.span(), message);
+            return None;
+        }
+        Some(date)
     }
 
-    fn url(&mut self, url: Cow<'_, str>, span: Range<usize>) -> Option<String> {
-        let valid = url.split_once("://").is_some_and(|(scheme, rest)| {
-            !scheme.is_empty()
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                && !rest.is_empty()
-                && !rest.starts_with('/')
-                && !url.chars().any(char::is_whitespace)
-        });
-        if valid {
-            Some(url.into_owned())
-        } else {
-            self.error(Code::InvalidUrl, span, format!("`{url}` is not an absolute URL"));
-            None
+    fn url(&mut self, url: Cow<'_, str>, span: Range<usize>, key: &str) -> Option<String> {
+        match check_url(&url) {
+            Ok(UrlKind::Https) => Some(url.into_owned()),
+            Ok(UrlKind::Http) => {
+                let message = format!("in `{key}`: `{url}` must start with https://");
+                self.warning(Code::InsecureUrl, span, message);
+                Some(url.into_owned())
+            }
+            Err(UrlError::Scheme(scheme)) => {
+                let message = format!(
+                    "in `{key}`: `{url}` is a `{scheme}:` URL; only http and https URLs are accepted, as they are shown as links"
+                );
+                self.error(Code::UnsupportedUrlScheme, span, message);
+                None
+            }
+            Err(UrlError::NotAbsolute) => {
+                self.error(Code::InvalidUrl, span, format!("in `{key}`: `{url}` is not an absolute URL"));
+                None
+            }
         }
     }
+
+    /// The advisory id beyond its syntax: the years `rustsec` accepts, and the kinds its linter knows.
+    /// Returns whether the id is usable.
+    fn check_id(&mut self, id: &AdvisoryId, span: Range<usize>) -> bool {
+        if id.is_placeholder() {
+            return true;
+        }
+        if let Some(year) = id.year()
+            && !YEARS.contains(&u16::try_from(year).unwrap_or(u16::MAX))
+        {
+            self.error(Code::InvalidId, span, format!("the year of `{id}` is not between 2000 and 2100"));
+            return false;
+        }
+        let known = ["RUSTSEC-", "CVE-", "GHSA-", "TALOS-"].iter().any(|prefix| id.as_str().starts_with(prefix));
+        if !known {
+            let message = format!("`{id}` is not a RUSTSEC, CVE, GHSA or TALOS id (an unknown kind of id)");
+            self.warning(Code::UnknownIdType, span, message);
+        }
+        true
+    }
+
+    /// The keys that `rustsec` reads but that are not part of the format as written today.
+    fn rustsec_only_keys(&mut self, t: &DeTable<'_>, collection: Collection) {
+        if let Some((key, value)) = t.get_key_value("collection") {
+            match value.get_ref() {
+                DeValue::String(s) if s == collection.as_str() => self.warning(
+                    Code::ExplicitCollection,
+                    key.span(),
+                    "`collection` should not be written: it is the directory the file is in".to_owned(),
+                ),
+                DeValue::String(s) => self.error(
+                    Code::ExplicitCollection,
+                    value.span(),
+                    format!(
+                        "`collection = \"{s}\"` contradicts the `{}/` directory the file is in",
+                        collection.as_str()
+                    ),
+                ),
+                other => self.wrong_type(value.span(), "collection", "a string", other.type_str()),
+            }
+        }
+        if let Some((key, _)) = t.get_key_value("yanked") {
+            self.warning(
+                Code::DeprecatedField,
+                key.span(),
+                "`yanked` is deprecated and ignored: write `withdrawn = \"YYYY-MM-DD\"` instead".to_owned(),
+            );
+        }
+        for field in ["title", "description"] {
+            let Some(value) = t.get(field) else { continue };
+            match value.get_ref() {
+                DeValue::String(s) if s.is_empty() => {}
+                DeValue::String(_) => self.error(
+                    Code::TextInFrontMatter,
+                    value.span(),
+                    format!("`{field}` must not be set in the front matter: the {field} is the Markdown after it"),
+                ),
+                other => self.wrong_type(value.span(), field, "a string", other.type_str()),
+            }
+        }
+    }
+
+    /// An `[affected] functions` key: a Rust path (`crate::module::function`) as `rustsec` accepts it,
+    /// which RustSec's linter wants to start with the crate's name. Returns whether it is valid.
+    fn function_path(&mut self, path: &str, span: Range<usize>, package: Option<&str>) -> bool {
+        let segments: Vec<&str> = path.split("::").collect();
+        let bad_segment = segments.iter().find(|segment| {
+            let mut chars = segment.chars();
+            let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || "_<".contains(c));
+            !(first_ok && chars.all(|c| c.is_ascii_alphanumeric() || "_<>,".contains(c)))
+        });
+        let problem = match bad_segment {
+            Some(segment) if segment.contains(['(', ')']) => Some(format!("`{segment}`: leave out the parameters")),
+            Some(segment) => Some(format!("`{segment}` is not an identifier")),
+            None if segments.len() < 2 => Some("a path has at least two segments, the crate's name first".to_owned()),
+            None => None,
+        };
+        if let Some(problem) = problem {
+            self.error(
+                Code::InvalidFunctionPath,
+                span,
+                format!("invalid function path `{path}` in `[affected] functions`: {problem}"),
+            );
+            return false;
+        }
+        if let Some(package) = package {
+            // Crate names may contain `-`; Rust paths spell it `_`.
+            let crate_name = package.replace('-', "_");
+            if segments[0] != crate_name {
+                let message = format!("function path `{path}` must start with the crate's name, `{crate_name}`");
+                self.warning(Code::FunctionOutsideCrate, span, message);
+            }
+        }
+        true
+    }
+
+    /// RustSec's linter: a bare `@name` in the Markdown notifies that GitHub user each time the advisory is
+    /// copied somewhere GitHub renders it. At most one per line, as the linter reports them.
+    fn mentions(&mut self, parts: &Parts<'_>) {
+        let mut line_start = parts.markdown_offset;
+        for line in parts.markdown.split_inclusive('\n') {
+            if let Some(name) = bare_mention(line) {
+                let message = format!(
+                    "bare mention `@{name}` in the text: link the profile instead, as [@{name}](https://github.com/{name})"
+                );
+                self.diagnostics.push(Diagnostic::warning(
+                    Code::BareMention,
+                    Some(line_at(self.text, line_start)),
+                    message,
+                ));
+            }
+            line_start += line.len();
+        }
+    }
+}
+
+/// The first user named with a bare `@` in a line of Markdown, by the rule of RustSec's linter: an `@`
+/// followed by a letter or digit, whose word contains no `.` (an e-mail address or a domain), `@` or
+/// backtick (code). The linter drops a closing parenthesis after the name; this drops any punctuation
+/// that ends a sentence or a clause too, so that `Reported by @alice.` is a mention (the linter misses it).
+fn bare_mention(line: &str) -> Option<&str> {
+    let mut rest = line;
+    while let Some(at) = rest.find('@') {
+        rest = &rest[at + 1..];
+        // The part up to and including the next `@`, as the linter splits the line.
+        let part = rest.find('@').map_or(rest, |next| &rest[..=next]);
+        if !part.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let Some(word) = part.split_whitespace().next() else { continue };
+        // Sentence punctuation after the name is not part of it; a `.` inside (a domain) is.
+        let word = word.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '"', '\'']);
+        if word.contains(['.', '@', '`']) {
+            continue;
+        }
+        return Some(word);
+    }
+    None
 }

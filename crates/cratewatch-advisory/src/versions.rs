@@ -256,11 +256,11 @@ impl Interval {
                     if !alone {
                         return Err(unsupported("a caret or tilde requirement must stand alone"));
                     }
-                    let mut upper =
+                    let upper =
                         if comparator.op == Op::Caret { caret_upper(comparator) } else { tilde_upper(comparator) };
-                    upper.pre = Prerelease::new("0").expect("`0` is a valid pre-release");
                     start = Bound::Inclusive(version);
-                    end = Bound::Exclusive(upper);
+                    // No upper bound when the next version cannot be written (`^18446744073709551615`).
+                    end = upper.map_or(Bound::Unbounded, |upper| Bound::Exclusive(with_zero_pre(upper)));
                 }
                 _ => return Err(unsupported("wildcard operators are not supported")),
             }
@@ -280,7 +280,7 @@ impl Interval {
         let candidate = match &self.start {
             Bound::Unbounded => Version::new(0, 0, 0),
             Bound::Inclusive(v) => v.clone(),
-            Bound::Exclusive(v) if v.pre.is_empty() => Version::new(v.major, v.minor, v.patch + 1),
+            Bound::Exclusive(v) if v.pre.is_empty() => next_patch(v.major, v.minor, v.patch)?,
             Bound::Exclusive(v) => Version::new(v.major, v.minor, v.patch),
         };
         let below_end = match &self.end {
@@ -302,45 +302,75 @@ fn lowest(c: &Comparator) -> Version {
     }
 }
 
-fn caret_upper(c: &Comparator) -> Version {
+/// The first version past a caret requirement's range, `None` when it cannot be written.
+fn caret_upper(c: &Comparator) -> Option<Version> {
     match (c.major, c.minor, c.patch) {
-        (0, Some(0), Some(patch)) => Version::new(0, 0, patch + 1),
-        (0, Some(minor), _) => Version::new(0, minor + 1, 0),
-        (major, _, _) => Version::new(major + 1, 0, 0),
+        (0, Some(0), Some(patch)) => next_patch(0, 0, patch),
+        (0, Some(minor), _) => next_minor(0, minor),
+        (major, _, _) => next_major(major),
     }
 }
 
-fn tilde_upper(c: &Comparator) -> Version {
+/// The first version past a tilde requirement's range, `None` when it cannot be written.
+fn tilde_upper(c: &Comparator) -> Option<Version> {
     match c.minor {
-        Some(minor) => Version::new(c.major, minor + 1, 0),
-        None => Version::new(c.major + 1, 0, 0),
+        Some(minor) => next_minor(c.major, minor),
+        None => next_major(c.major),
     }
 }
 
-/// The smallest version that sorts after `v` once build metadata is dropped.
-fn successor(v: &Version) -> Version {
-    let mut next = Version { build: semver::BuildMetadata::EMPTY, ..v.clone() };
-    if next.pre.is_empty() {
-        next.patch += 1;
-        next.pre = Prerelease::new("0").expect("`0` is a valid pre-release");
-    } else {
-        next.pre = Prerelease::new(&format!("{}.0", next.pre)).expect("appending `.0` keeps a pre-release valid");
+// Version numbers are `u64`s, which a requirement may write at their largest: the next number then
+// carries into the component to the left, and past `18446744073709551615.x.y` there is no version at all.
+
+fn next_patch(major: u64, minor: u64, patch: u64) -> Option<Version> {
+    match patch.checked_add(1) {
+        Some(patch) => Some(Version::new(major, minor, patch)),
+        None => next_minor(major, minor),
     }
-    next
+}
+
+fn next_minor(major: u64, minor: u64) -> Option<Version> {
+    match minor.checked_add(1) {
+        Some(minor) => Some(Version::new(major, minor, 0)),
+        None => next_major(major),
+    }
+}
+
+fn next_major(major: u64) -> Option<Version> {
+    major.checked_add(1).map(|major| Version::new(major, 0, 0))
+}
+
+/// `v` with the `0` pre-release: the lowest version with its numbers.
+fn with_zero_pre(v: Version) -> Version {
+    Version { pre: Prerelease::new("0").expect("`0` is a valid pre-release"), ..v }
+}
+
+/// The smallest version that sorts after `v` once build metadata is dropped; `None` past the largest.
+fn successor(v: &Version) -> Option<Version> {
+    if v.pre.is_empty() {
+        return next_patch(v.major, v.minor, v.patch).map(with_zero_pre);
+    }
+    // Appending a `.0` identifier to a valid pre-release gives a valid one, just above it.
+    let pre = Prerelease::new(&format!("{}.0", v.pre)).expect("appending `.0` keeps a pre-release valid");
+    Some(Version { pre, build: semver::BuildMetadata::EMPTY, ..v.clone() })
 }
 
 /// The gaps between sorted, disjoint unaffected intervals: the affected ranges.
 fn complement(safe: &[Interval]) -> Vec<AffectedRange> {
-    let Some(first) = safe.first() else {
+    let (Some(first), Some(last)) = (safe.first(), safe.last()) else {
         return vec![AffectedRange { introduced: None, fixed: None }];
     };
+    // The first version after an unaffected interval that ends at `bound`: `None` when nothing follows
+    // (an unbounded end, or an end at the largest version there is).
     let after = |bound: &Bound| match bound {
         Bound::Exclusive(v) => Some(v.clone()),
-        Bound::Inclusive(v) => Some(successor(v)),
+        Bound::Inclusive(v) => successor(v),
         Bound::Unbounded => None,
     };
+    // The first version of an unaffected interval that starts at `bound`, as an exclusive end of the
+    // affected range before it: `None` when the interval holds no version (it starts past the largest).
     let before = |bound: &Bound| match bound {
-        Bound::Exclusive(v) => Some(successor(v)),
+        Bound::Exclusive(v) => successor(v),
         Bound::Inclusive(v) => Some(v.clone()),
         Bound::Unbounded => None,
     };
@@ -349,11 +379,12 @@ fn complement(safe: &[Interval]) -> Vec<AffectedRange> {
         ranges.push(AffectedRange { introduced: None, fixed: before(&first.start) });
     }
     for pair in safe.windows(2) {
-        ranges.push(AffectedRange { introduced: after(&pair[0].end), fixed: before(&pair[1].start) });
+        if let Some(introduced) = after(&pair[0].end) {
+            ranges.push(AffectedRange { introduced: Some(introduced), fixed: before(&pair[1].start) });
+        }
     }
-    let last = safe.last().expect("non-empty");
-    if last.end != Bound::Unbounded {
-        ranges.push(AffectedRange { introduced: after(&last.end), fixed: None });
+    if let Some(introduced) = after(&last.end) {
+        ranges.push(AffectedRange { introduced: Some(introduced), fixed: None });
     }
     ranges
 }
@@ -403,6 +434,22 @@ mod tests {
     fn overlapping_requirements_are_rejected() {
         let err = Versions::new(vec![VersionReq::parse(">= 1.0").unwrap()], vec![VersionReq::parse("< 1.5").unwrap()]);
         assert!(matches!(err, Err(VersionsError::Overlap { .. })));
+    }
+
+    #[test]
+    fn the_largest_version_numbers_do_not_overflow() {
+        let max = u64::MAX;
+        // `^M.0.0` ends where no version can be written: every version from it on is safe.
+        check(&[&format!("^{max}.0.0")], &[], &["1.0.0", &format!("{}.0.0", max - 1)], &[&format!("{max}.5.0")]);
+        // `^0.0.M`, `~0.M` and `<= M.M.M` carry into the component to the left.
+        check(&[&format!("^0.0.{max}")], &[], &["0.0.1", "0.1.0-0", "0.1.0"], &[&format!("0.0.{max}")]);
+        check(&[&format!("~0.{max}")], &[], &["0.1.0", "1.0.0-0", "1.0.0"], &[&format!("0.{max}.7")]);
+        let top = format!("{max}.{max}.{max}");
+        check(&[&format!("<= {top}")], &[], &[], &["0.0.0", &top]);
+        check(&[&format!("> {top}")], &[], &["0.0.0", &top], &[]);
+        let v = versions(&[&format!("= {top}")], &[]);
+        assert_eq!(v.nearest_safe(&Version::new(1, 0, 0)).map(|u| u.version.to_string()), Some(top.clone()));
+        assert_eq!(versions(&[&format!("> {top}")], &[]).nearest_safe(&Version::new(1, 0, 0)), None);
     }
 
     #[test]

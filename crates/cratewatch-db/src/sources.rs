@@ -8,7 +8,7 @@
 //! aliases. Where merged records disagree on the affected versions, or share an id or alias while
 //! naming different crates, a diagnostic says so; nothing stops the load.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use cratewatch_advisory::{Advisory, Code, Diagnostic, Versions, normalize_crate_
 
 use crate::Error;
 use crate::fingerprint::{Fingerprint, Tree};
-use crate::load::{FileDiagnostic, parse_files, walk};
+use crate::load::{EntryKind, FileDiagnostic, parse_files, read_dir_sorted, walk};
 
 /// What format a source directory holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,27 +101,45 @@ fn load_osv_dir(index: usize, root: &Path) -> Result<Loaded, Error> {
     let tree = Tree::open(root).map_err(|source| Error::Open { path: root.to_owned(), source })?;
     let mut fingerprint = Fingerprint::default();
     let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    // Directories already read, by canonical path: a symbolic link back to one of them (a loop) or a
+    // second link to it is not followed, so no record is read twice and the walk ends.
+    let mut seen_dirs = HashSet::new();
     let mut pending = vec![String::new()];
     while let Some(rel_dir) = pending.pop() {
         let dir = if rel_dir.is_empty() { root.to_owned() } else { root.join(&rel_dir) };
+        if let Ok(canonical) = fs::canonicalize(&dir)
+            && !seen_dirs.insert(canonical)
+        {
+            diagnostics.push(FileDiagnostic {
+                path: rel_dir,
+                diagnostic: Diagnostic::warning(
+                    Code::BrokenSymlink,
+                    None,
+                    "symbolic link to a directory already read (a loop, or a second link to it); not followed",
+                ),
+            });
+            continue;
+        }
         let stamped = if rel_dir.is_empty() { "." } else { rel_dir.as_str() };
         fingerprint.push(stamped.to_owned(), tree.stamp(stamped));
-        let mut entries: Vec<(String, bool)> = fs::read_dir(&dir)
-            .map_err(|source| Error::Open { path: dir.clone(), source })?
-            .filter_map(Result::ok)
-            .filter_map(|e| {
-                let name = e.file_name().into_string().ok()?;
-                let is_dir = fs::metadata(e.path()).ok()?.is_dir();
-                (!name.starts_with('.')).then_some((name, is_dir))
-            })
-            .collect();
-        entries.sort();
-        for (name, is_dir) in entries.into_iter().rev() {
+        for (name, _, kind) in read_dir_sorted(&dir)?.into_iter().rev() {
             let rel = if rel_dir.is_empty() { name.clone() } else { format!("{rel_dir}/{name}") };
-            if is_dir {
-                pending.push(rel);
-            } else if name.ends_with(".json") {
-                files.push(rel);
+            let is_json = name.ends_with(".json");
+            match kind {
+                EntryKind::Dir => pending.push(rel),
+                EntryKind::File if is_json => files.push(rel),
+                EntryKind::Broken(why) if is_json => {
+                    fingerprint.push(rel.clone(), tree.stamp(&rel));
+                    diagnostics.push(osv_error(&rel, Code::BrokenSymlink, format!("{why}; the record is not read")));
+                }
+                EntryKind::Other if is_json => diagnostics.push(osv_error(
+                    &rel,
+                    Code::NotAFile,
+                    "named like an OSV record, but not a regular file; not read".to_owned(),
+                )),
+                // Other files (READMEs, scripts) are not records.
+                _ => {}
             }
         }
     }
@@ -130,7 +148,6 @@ fn load_osv_dir(index: usize, root: &Path) -> Result<Loaded, Error> {
     }
     files.sort();
     let mut advisories = Vec::new();
-    let mut diagnostics = Vec::new();
     for rel in files {
         fingerprint.push(rel.clone(), tree.stamp(&rel));
         let text = match fs::read(root.join(&rel)).map(String::from_utf8) {

@@ -53,7 +53,7 @@ pub(crate) struct OsvExportArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum DbCommand {
-    /// Check every advisory file and list problems (exit 1 if there are any).
+    /// Check every advisory file (or, with --index, a registry index) and list problems (exit 1 if there are any).
     Check(DbCheckArgs),
 }
 
@@ -147,6 +147,11 @@ pub(crate) struct DbCheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub(crate) format: CheckFormat,
+
+    /// Check a registry index directory (git-index layout) and list every problem of its files; the
+    /// advisory database is then checked only if --db is given too.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) index: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -349,6 +349,27 @@ fn events_follow_the_osv_evaluation() {
 }
 
 #[test]
+fn the_lowest_version_written_twice_is_one_introduction() {
+    // This sequence hit an `expect` in the import, which aborted `db check` and would have killed the
+    // server at its next sync.
+    let twice = semver(json!([{"introduced": "0"}, {"introduced": "0.0.0-0"}, {"fixed": "1.0.0"}]));
+    check_versions(&with_ranges(twice, json!([])), &["0.0.0-0", "0.0.0", "0.9.9"], &["1.0.0", "1.0.1"]);
+    let last = semver(json!([{"introduced": "0.0.0-0"}, {"introduced": "0"}, {"last_affected": "0.0.0-0"}]));
+    check_versions(&with_ranges(last, json!([])), &["0.0.0-0"], &["0.0.0-1", "0.0.0", "1.0.0"]);
+}
+
+#[test]
+fn references_must_be_http_urls() {
+    // Refused, as in an advisory file: the pages and APIs show references as links.
+    for url in ["javascript:alert(document.domain)", "javascript://%0aalert(1)", "data:text/html,<b>x</b>"] {
+        let record = edited(|r| r["references"][2]["url"] = json!(url));
+        check_error(&record, Some("references[2].url"), "only http and https URLs are accepted");
+    }
+    let plain = edited(|r| r["references"][2]["url"] = json!("http://example.org/report"));
+    assert!(parse_osv_record(&plain).unwrap()[0].references.contains(&"http://example.org/report".to_owned()));
+}
+
+#[test]
 fn listed_versions_are_affected_on_their_own() {
     // Only the listed releases, not the versions between them.
     let listed = with_ranges(json!([]), json!(["0.6.5", "0.6.7"]));

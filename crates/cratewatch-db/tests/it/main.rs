@@ -7,6 +7,7 @@ use cratewatch_db::{CacheStatus, CompiledDb, Database};
 use cratewatch_testdata::{advisory_db, advisory_db_copy, scratch_dir};
 
 mod git;
+mod layout;
 mod sources;
 
 #[test]
