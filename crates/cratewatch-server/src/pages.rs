@@ -555,9 +555,9 @@ fn advisory_body(
                     @if !affected.os.is_empty() { dt { "OS" } dd { (affected.os.join(", ")) } }
                     @if !affected.arch.is_empty() { dt { "Architectures" } dd { (affected.arch.join(", ")) } }
                 }
-                @if let Some(url) = &a.url { dt { "Details" } dd { a href=(url) rel="noopener noreferrer nofollow" { (url) } } }
+                @if let Some(url) = &a.url { dt { "Details" } dd { (external_link(url, url)) } }
                 @if !a.references.is_empty() {
-                    dt { "References" } dd { @for r in &a.references { a href=(r) rel="noopener noreferrer nofollow" { (r) } br; } }
+                    dt { "References" } dd { @for r in &a.references { (external_link(r, r)) br; } }
                 }
             }
             // On an advisory's own page the description's demoted headings (h3) need an h2 above them.
@@ -617,7 +617,7 @@ fn license(a: &Advisory) -> Markup {
                 span.attribution {
                     "This advisory is adapted from "
                     @match source {
-                        Some((url, name)) => { a href=(url) rel="noopener noreferrer nofollow" { (name) } }
+                        Some((url, name)) => { (external_link(url, &name)) }
                         None => { "a source the advisory does not name" }
                     }
                     ", used under the "
@@ -630,7 +630,7 @@ fn license(a: &Advisory) -> Markup {
                     a href={ "https://spdx.org/licenses/" (spdx) ".html" } rel="license noopener noreferrer" { (spdx) }
                 } @else { (spdx) }
                 @if let Some((url, name)) = source {
-                    " · source: " a href=(url) rel="noopener noreferrer nofollow" { (name) }
+                    " · source: " (external_link(url, &name))
                 }
             }
         }
@@ -651,8 +651,23 @@ fn source_name(url: &str) -> String {
     }
 }
 
+/// A link to `url` showing `text`, only when `url` is an `http`/`https` URL: anything else (a
+/// `javascript:` or `data:` URL that reached the data some other way than the parser, which refuses
+/// them) is shown as text, never as a link.
+fn external_link(url: &str, text: &str) -> Markup {
+    let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+    let web = matches!(scheme.as_deref(), Some("http" | "https")) && url.contains("://");
+    html! {
+        @if web { a href=(url) rel="noopener noreferrer nofollow" { (text) } } @else { (text) }
+    }
+}
+
 fn alias_link(alias: &str) -> Markup {
-    let url = if alias.starts_with("CVE-") {
+    // Aliases are ids (`CVE-2021-1234`, `GHSA-xxxx-xxxx-xxxx`): anything else is not put in a URL.
+    let id_like = alias.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let url = if !id_like {
+        None
+    } else if alias.starts_with("CVE-") {
         Some(format!("https://www.cve.org/CVERecord?id={alias}"))
     } else if alias.starts_with("GHSA-") {
         Some(format!("https://github.com/advisories/{alias}"))
@@ -832,5 +847,18 @@ mod tests {
         );
         assert_eq!(source_name("https://example.org/notes/1"), "example.org");
         assert_eq!(source_name("not a url"), "not a url");
+        for (url, linked) in [
+            ("https://example.org/x", true),
+            ("HTTP://example.org", true),
+            ("javascript:alert(1)", false),
+            ("JavaScript://%0aalert(1)", false),
+            ("data:text/html,<b>x</b>", false),
+            ("//example.org", false),
+            ("https:no-slashes", false),
+        ] {
+            let html = super::external_link(url, "t").into_string();
+            assert_eq!(html.contains("<a "), linked, "{url}: {html}");
+        }
+        assert!(!super::alias_link("CVE-1\"><script>").into_string().contains("<a "));
     }
 }

@@ -92,7 +92,7 @@ fn pages() {
     for (name, path) in [
         ("home", "/"),
         ("crate", "/crates/base64"),
-        ("version_security", "/crates/base64/0.5.1/security"),
+        ("version_security_page", "/crates/base64/0.5.1/security"),
         ("advisory_page", "/advisories/RUSTSEC-2017-0004"),
         ("categories", "/categories"),
         ("search", "/search?q=base6"),
