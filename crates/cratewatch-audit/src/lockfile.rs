@@ -345,7 +345,10 @@ impl<'a> Sources<'a> {
 fn resolve<'a>(text: &'a str, doc: Doc<'a>) -> Result<Lockfile, LockfileError> {
     let Doc { version, packages: raws, root, patches, metadata, dependency_refs } = doc;
     if let Some(v) = version.filter(|v| !(1..=4).contains(v)) {
-        let line = text.lines().position(|l| l.trim_start().starts_with("version")).map(|i| i as u32 + 1);
+        let line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with("version"))
+            .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX));
         return Err(LockfileError { line, message: format!("unsupported lockfile version {v}") });
     }
     let error = |part: &str, fallback: u32, message: String| LockfileError {

@@ -215,8 +215,8 @@ fn unresolved_note(path: &Path, lockfile: &Lockfile) {
         "note: {}:{}: `{}` depends on `{}`, which {what}; the dependency is left out of dependency paths{others}",
         path.display(),
         first.line,
-        first.from,
-        first.reference,
+        render::printable(&first.from),
+        render::printable(&first.reference),
     ));
 }
 

@@ -532,3 +532,17 @@ fn an_unreadable_source_is_an_error_naming_the_file_and_line_never_a_hidden_pack
         run.stderr
     );
 }
+
+/// A package name is any TOML string; escape sequences in one never reach the terminal as such.
+#[test]
+fn control_characters_in_package_names_are_escaped_in_human_output() {
+    let dir = scratch_dir("control-characters");
+    let text = fs::read_to_string(audit_fixture("dependency-not-in-file.v4.Cargo.lock"))
+        .unwrap()
+        .replace("name = \"app\"", "name = \"app\\u001b[2J\"");
+    fs::write(dir.join("Cargo.lock"), text).unwrap();
+    let run = cratewatch_in(&dir, &["audit", "--no-config", "--file", "Cargo.lock"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("path: app\\u{1b}[2J 0.1.0 → smallvec 0.6.10"), "{}", run.stdout);
+    assert!(!run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'), "{}{}", run.stdout, run.stderr);
+}
