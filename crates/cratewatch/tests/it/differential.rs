@@ -207,7 +207,7 @@ fn cratewatch_agrees_with_cargo_audit_on_mutated_lockfiles() {
     let both_refuse: usize = kinds.values().map(|k| k[1]).sum();
     assert!(total >= 2_000, "{total} mutants");
     assert!(
-        both_audit >= 600 && both_refuse >= 600,
+        both_audit >= 800 && both_refuse >= 800,
         "{both_audit} audited by both, {both_refuse} refused by both\n{summary}"
     );
     assert!(kinds.len() >= 20, "{summary}");
