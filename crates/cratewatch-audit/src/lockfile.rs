@@ -383,7 +383,6 @@ fn resolve<'a>(text: &'a str, doc: Doc<'a>) -> Result<Lockfile, LockfileError> {
     for raw in &patches {
         source_of(raw)?;
     }
-    drop(source_of);
     let checksum = |raw: &Raw<'a>| -> Result<Option<String>, LockfileError> {
         let Some(text) = raw.checksum else { return Ok(None) };
         let message =
@@ -490,7 +489,6 @@ fn resolve<'a>(text: &'a str, doc: Doc<'a>) -> Result<Lockfile, LockfileError> {
         dependencies.push(resolve_deps(raw, false)?);
     }
     let root_dependencies = root.as_ref().map(|raw| resolve_deps(raw, true)).transpose()?;
-    drop(resolve_deps);
 
     let v1_checksums = match version {
         1 => v1_checksums(metadata.as_deref().unwrap_or_default(), &mut sources),

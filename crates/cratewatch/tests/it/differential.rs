@@ -82,6 +82,9 @@ struct Mutant {
     bytes: Vec<u8>,
 }
 
+/// What cratewatch and cargo-audit did with a mutant, and the problems found with cratewatch's answer.
+type Ran = (Outcome, Outcome, Vec<String>);
+
 /// What a tool did with a mutant.
 #[derive(Debug)]
 enum Outcome {
@@ -127,8 +130,7 @@ fn cratewatch_agrees_with_cargo_audit_on_mutated_lockfiles() {
     std::fs::write(&warm, &mutants[0].bytes).unwrap();
     assert!(matches!(run_cratewatch(&warm).0, Outcome::Audited { .. }));
 
-    let results: Vec<Mutex<Option<(Outcome, Outcome, Vec<String>)>>> =
-        mutants.iter().map(|_| Mutex::new(None)).collect();
+    let results: Vec<Mutex<Option<Ran>>> = mutants.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..2 {
@@ -506,7 +508,7 @@ fn mutate(text: &str, rng: &mut Rng) -> (&'static str, Vec<u8>) {
     let header = lines.iter().position(|l| l.starts_with("version = ") && !l.contains('"'));
     let metadata = lines.iter().position(|l| l == "[metadata]");
     let kind = rng.below(24);
-    let bytes = match kind {
+    match kind {
         0 => {
             // Anywhere, or after a whole line (a file cut short that is still TOML).
             let mut at = rng.below(text.len() + 1);
@@ -516,19 +518,19 @@ fn mutate(text: &str, rng: &mut Rng) -> (&'static str, Vec<u8>) {
             while !text.is_char_boundary(at) {
                 at -= 1;
             }
-            return ("truncate", text.as_bytes()[..at].to_vec());
+            ("truncate", text.as_bytes()[..at].to_vec())
         }
         1 => {
             let mut bytes = text.as_bytes().to_vec();
             let at = rng.below(bytes.len());
             bytes[at] ^= 1 << rng.below(8);
-            return ("bit-flip", bytes);
+            ("bit-flip", bytes)
         }
         2 => {
             let mut bytes = text.as_bytes().to_vec();
             let at = rng.below(bytes.len());
             bytes[at] = rng.pick(b" \t\"'[]{}=,#+()\\.-0123456789aAzZ_\r\n");
-            return ("byte-substitute", bytes);
+            ("byte-substitute", bytes)
         }
         3 => {
             let i = rng.below(lines.len());
@@ -701,7 +703,7 @@ fn mutate(text: &str, rng: &mut Rng) -> (&'static str, Vec<u8>) {
                 2 => text.replace(" = ", "="),
                 _ => text.replace("\"\n", "\" # note\n"),
             };
-            return ("layout", layout.into_bytes());
+            ("layout", layout.into_bytes())
         }
         20 if !entries.is_empty() => {
             let (s, _) = rng.pick(&entries);
@@ -732,7 +734,7 @@ fn mutate(text: &str, rng: &mut Rng) -> (&'static str, Vec<u8>) {
             let (_, first) = mutate(text, rng);
             let Ok(first) = String::from_utf8(first) else { return ("double", text.as_bytes().to_vec()) };
             let (_, second) = mutate(&first, rng);
-            return ("double", second);
+            ("double", second)
         }
         _ => {
             // A source given to a path package, or taken from a registry package.
@@ -751,6 +753,5 @@ fn mutate(text: &str, rng: &mut Rng) -> (&'static str, Vec<u8>) {
             }
             ("path-source", join(&lines))
         }
-    };
-    bytes
+    }
 }
