@@ -389,7 +389,7 @@ fn resolve<'a>(text: &'a str, doc: Doc<'a>) -> Result<Lockfile, LockfileError> {
             || format!("package `{}` has an invalid checksum `{text}` (expected 64 hexadecimal digits)", raw.name);
         checksum_of(text).map(Some).ok_or_else(|| error(text, raw.line, message()))
     };
-    let mut checksums = raws.iter().map(checksum).collect::<Result<Vec<_>, _>>()?;
+    let checksums = raws.iter().map(checksum).collect::<Result<Vec<_>, _>>()?;
     let root_checksum = root.as_ref().map(checksum).transpose()?.flatten();
 
     let mut by_name: HashMap<&str, Vec<usize>, BuildHasherDefault<WordHash>> =
@@ -511,7 +511,7 @@ fn resolve<'a>(text: &'a str, doc: Doc<'a>) -> Result<Lockfile, LockfileError> {
     let packages: Vec<Package> = raws
         .iter()
         .zip(package_sources)
-        .zip(checksums.drain(..))
+        .zip(checksums)
         .zip(dependencies)
         .map(|(((raw, s), c), d)| finish(raw, s, c, d))
         .collect();
