@@ -12,6 +12,10 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
 fi
 # The OSV client test (crates/cratewatch/tests/it/osv_client.rs) drives a third-party Python OSV client.
 bash scripts/osv-client.sh || echo "warning: could not install the OSV client; the OSV client test will fail" >&2
+# The differential lockfile test (crates/cratewatch/tests/it/differential.rs) runs cargo-audit 0.22.2,
+# built from crates.io into target/tools the first time (a few minutes).
+CRATEWATCH_CARGO_AUDIT="$(bash scripts/reference-tools.sh)" && export CRATEWATCH_CARGO_AUDIT ||
+  echo "warning: could not install cargo-audit; the differential lockfile test will fail" >&2
 # The store suite (and the workflow tests) run against a real PostgreSQL server as well as SQLite: a
 # throwaway server on 127.0.0.1:54329, started here (installing PostgreSQL if missing) and stopped on exit.
 export CRATEWATCH_TEST_POSTGRES_URL="$(bash scripts/postgres.sh start)"

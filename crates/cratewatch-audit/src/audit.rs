@@ -323,11 +323,14 @@ fn informational_kind(info: &Informational) -> Option<WarningKind> {
     }
 }
 
-/// Whether the advisory's package, source and versions match the locked package.
+/// Whether the advisory's package, source and versions match the locked package. An advisory's
+/// `source` is compared as cargo-audit compares it: parsed and normalised like a package's source (an
+/// unreadable one matches nothing).
 fn matches_package(advisory: &Advisory, package: &Package) -> bool {
     let source_fits = match &advisory.source {
         None => true,
-        Some(source) => package.source.as_deref().is_some_and(|s| s.split('#').next() == Some(source.as_str())),
+        Some(source) => crate::source::parse(source)
+            .is_ok_and(|parsed| package.source.as_deref().is_some_and(|s| s == &*parsed.display)),
     };
     source_fits && advisory.versions.is_affected(&package.version)
 }

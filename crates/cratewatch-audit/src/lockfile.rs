@@ -1,5 +1,11 @@
 //! `Cargo.lock` in every format Cargo has written: v1 (with or without the old `[root]` table, checksums
 //! in `[metadata]`), v2 (checksums inline, short dependency references), v3 and v4 (explicit `version`).
+//!
+//! What a lockfile may hold is decided the way cargo-audit decides it (its `cargo-lock` crate): a file
+//! it refuses is refused here too, with the line of the value at fault, so that no value the auditor
+//! cannot interpret ever hides a package. Dependency references are resolved the way Cargo itself
+//! resolves them (`core/resolver/encode.rs`); a reference that names no single package is recorded in
+//! [`Lockfile::unresolved`] and left out of the dependency graph, as Cargo leaves it out.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -9,6 +15,7 @@ use std::sync::Arc;
 use semver::Version;
 
 use crate::LineError;
+use crate::source::{self, Source};
 use toml::de::DeTable;
 
 /// The source id Cargo writes for the default public registry.
@@ -19,12 +26,30 @@ pub const CRATES_IO_SPARSE_SOURCE: &str = "sparse+https://index.crates.io/";
 /// A parsed lockfile.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lockfile {
-    /// The format version: 1 to 4.
+    /// The format version: 1 to 4. Without a `version` key, a file is v1 when its `[metadata]` holds
+    /// checksums, else v2 (cargo-audit's rule).
     pub version: u32,
     /// Every `[[package]]` entry, in file order (the v1 `[root]` package is not among them).
     pub packages: Vec<Package>,
     /// The v1 `[root]` package, when present.
     pub root: Option<Package>,
+    /// Dependency references that name no package of the file, or more than one: left out of
+    /// [`Package::dependencies`], as Cargo leaves them out of its dependency graph. Cargo never writes
+    /// them, but hand-edited and merged files have them, and cargo-audit accepts them.
+    pub unresolved: Vec<UnresolvedDependency>,
+}
+
+/// A dependency reference that names no single package of the lockfile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnresolvedDependency {
+    /// The 1-based line of the reference (of its entry when the reference was written with escapes).
+    pub line: u32,
+    /// `name version` of the package that holds the reference.
+    pub from: String,
+    /// The reference as written (`name`, `name version` or `name version (source)`).
+    pub reference: String,
+    /// Whether it names several packages (rather than none).
+    pub ambiguous: bool,
 }
 
 /// One package of a lockfile.
@@ -34,9 +59,10 @@ pub struct Package {
     pub name: String,
     /// The locked version.
     pub version: Version,
-    /// Where it comes from (`registry+...`, `git+...`); `None` for path packages.
+    /// Where it comes from, normalised as cargo-audit prints it (`registry+...`, `git+...?branch=..#..`);
+    /// `None` for path packages.
     pub source: Option<Arc<str>>,
-    /// The checksum, inline or from v1's `[metadata]`.
+    /// The checksum (64 hexadecimal digits, lowercase), inline or from v1's `[metadata]`.
     pub checksum: Option<String>,
     /// Indices into [`Lockfile::packages`] of the packages it depends on.
     pub dependencies: Vec<usize>,
@@ -44,26 +70,22 @@ pub struct Package {
     pub replace: Option<String>,
     /// The 1-based line of the package's `[[package]]` entry.
     pub line: u32,
+    /// Whether the source is the default public registry (its git or its sparse index).
+    crates_io: bool,
 }
 
 impl Package {
     /// Whether the package comes from the default public registry (the only one advisories describe).
     pub fn is_from_crates_io(&self) -> bool {
-        matches!(self.source.as_deref(), Some(s) if source_without_fragment(s) == CRATES_IO_SOURCE || s == CRATES_IO_SPARSE_SOURCE)
-    }
-}
-
-fn source_without_fragment(source: &str) -> &str {
-    match memchr::memchr(b'#', source.as_bytes()) {
-        Some(i) => &source[..i],
-        None => source,
+        self.crates_io
     }
 }
 
 /// Why a lockfile could not be read: the line, where known, and the problem.
 pub type LockfileError = LineError;
 
-/// One `[[package]]` (or `[root]`) entry before its dependency references are resolved.
+/// One `[[package]]`, `[root]` or `[[patch.unused]]` entry before its values are checked and its
+/// dependency references resolved.
 struct Raw<'a> {
     name: &'a str,
     version_text: &'a str,
@@ -82,8 +104,11 @@ struct Doc<'a> {
     version: Option<u32>,
     packages: Vec<Raw<'a>>,
     root: Option<Raw<'a>>,
-    /// v1 `[metadata]`: `"checksum NAME VERSION (SOURCE)"` to checksum.
-    metadata: Option<HashMap<&'a str, &'a str>>,
+    /// `[[patch.unused]]` entries: patches the resolver did not use. Nothing in them is audited, but
+    /// cargo-audit refuses a file whose entries have no valid `name`, `version` or `source`.
+    patches: Vec<Raw<'a>>,
+    /// `[metadata]`, in file order: v1 keeps checksums there as `"checksum NAME VERSION (SOURCE)"`.
+    metadata: Option<Vec<(&'a str, &'a str)>>,
     /// Every entry's dependency references, one after the other (one vector for the whole file).
     dependency_refs: Vec<&'a str>,
 }
@@ -94,23 +119,19 @@ impl Lockfile {
     /// same result.
     pub fn parse(text: &str) -> Result<Lockfile, LockfileError> {
         match fast::scan(text) {
-            Some(doc) => resolve(doc?),
-            None => {
-                let table = DeTable::parse(text).map_err(|e| LockfileError {
-                    line: e.span().map(|s| LineIndex::new(text).line(s.start)),
-                    message: format!("invalid TOML: {}", e.message().trim().replace('\n', " ")),
-                })?;
-                resolve(slow::scan(text, table.get_ref())?)
-            }
+            Some(doc) => doc.and_then(|doc| resolve(text, doc)).map_err(one_line),
+            None => Self::parse_with_toml(text),
         }
     }
 
     /// Parses with the full TOML parser only (for tests comparing both paths).
     #[doc(hidden)]
     pub fn parse_with_toml(text: &str) -> Result<Lockfile, LockfileError> {
-        let table = DeTable::parse(text)
-            .map_err(|e| LockfileError { line: None, message: format!("invalid TOML: {}", e.message().trim()) })?;
-        resolve(slow::scan(text, table.get_ref())?)
+        let table = DeTable::parse(text).map_err(|e| LockfileError {
+            line: e.span().map(|s| LineIndex::new(text).line(s.start)),
+            message: format!("invalid TOML: {}", e.message().trim().replace('\n', " ")),
+        })?;
+        slow::scan(text, table.get_ref()).and_then(|doc| resolve(text, doc)).map_err(one_line)
     }
 
     /// Whether `text` takes the fast path (for tests).
@@ -120,13 +141,17 @@ impl Lockfile {
     }
 }
 
-/// Splits at the first space.
-fn split_space(s: &str) -> (&str, Option<&str>) {
-    // References are short: a plain loop beats memchr's set-up.
-    match s.bytes().position(|b| b == b' ') {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
+/// An error message quotes values from the file, which may hold newlines and other control characters:
+/// they are escaped, so that an error stays on one line.
+fn one_line(mut error: LockfileError) -> LockfileError {
+    if error.message.contains(char::is_control) {
+        error.message = error
+            .message
+            .chars()
+            .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+            .collect();
     }
+    error
 }
 
 /// A multiply-rotate hash over eight bytes at a time (the scheme of rustc's FxHash): crate names are
@@ -142,12 +167,10 @@ impl Hasher for WordHash {
 
     fn write(&mut self, bytes: &[u8]) {
         const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+        let (words, rest) = bytes.as_chunks::<8>();
+        for word in words {
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(*word)).wrapping_mul(K);
         }
-        let rest = chunks.remainder();
         if !rest.is_empty() {
             let mut last = [0u8; 8];
             last[..rest.len()].copy_from_slice(rest);
@@ -173,8 +196,20 @@ impl LineIndex {
     }
 
     pub(crate) fn line(&self, offset: usize) -> u32 {
-        self.0.partition_point(|&start| start <= offset) as u32
+        u32::try_from(self.0.partition_point(|&start| start <= offset)).unwrap_or(u32::MAX)
     }
+}
+
+/// The 1-based line of `part` when it is a slice of `text` (values without escapes are), else `fallback`.
+/// Only called to report an error, so the line count is not kept between calls.
+fn line_of(text: &str, part: &str, fallback: u32) -> u32 {
+    let start = text.as_ptr() as usize;
+    let at = part.as_ptr() as usize;
+    if at < start || at > start + text.len() {
+        return fallback;
+    }
+    let newlines = memchr::memchr_iter(b'\n', &text.as_bytes()[..at - start]).count();
+    u32::try_from(newlines + 1).unwrap_or(u32::MAX)
 }
 
 fn version_of(name: &str, text: &str, line: u32) -> Result<Version, LockfileError> {
@@ -184,104 +219,328 @@ fn version_of(name: &str, text: &str, line: u32) -> Result<Version, LockfileErro
     })
 }
 
-/// Resolves `name`, `name version` and `name version (source)` references and fills v1 checksums.
-fn resolve(doc: Doc<'_>) -> Result<Lockfile, LockfileError> {
-    let Doc { version, packages: raws, root, metadata, dependency_refs } = doc;
-    if let Some(v) = version.filter(|v| !(1..=4).contains(v)) {
-        return Err(LockfileError { line: None, message: format!("unsupported lockfile version {v}") });
+/// A checksum as cargo-audit reads it: 64 hexadecimal digits, printed back in lowercase.
+fn checksum_of(text: &str) -> Option<String> {
+    if text.len() != 64 {
+        return None;
     }
-    // Without an explicit `version`, v1 is recognised by its `[metadata]` or `[root]` table; the rest is v2
-    // (a v1 file with neither has no registry packages, so nothing in it audits differently).
-    let version = version.unwrap_or(if metadata.is_some() || root.is_some() { 1 } else { 2 });
+    // One pass without early exit, so that it compiles to vector instructions: every package has a
+    // checksum, and a byte-by-byte check was a third of the parse.
+    let (bad, upper) = text.bytes().fold((false, false), |(bad, upper), b| {
+        let digit = b.wrapping_sub(b'0') < 10;
+        let lower_hex = b.wrapping_sub(b'a') < 6;
+        let upper_hex = b.wrapping_sub(b'A') < 6;
+        (bad | !(digit | lower_hex | upper_hex), upper | upper_hex)
+    });
+    match (bad, upper) {
+        (true, _) => None,
+        (false, true) => Some(text.to_ascii_lowercase()),
+        (false, false) => Some(text.to_owned()),
+    }
+}
+
+/// A dependency reference, `name`, `name version` or `name version (source)`, split at whitespace as
+/// cargo-audit splits it.
+struct Reference<'a> {
+    name: &'a str,
+    version: Option<&'a str>,
+    /// The text between the parentheses.
+    source: Option<&'a str>,
+}
+
+/// Whether a byte is ASCII whitespace as Rust's `char::is_whitespace` sees it: space and `\t` to `\r`.
+fn is_space(b: u8) -> bool {
+    b == b' ' || b.wrapping_sub(b'\t') < 5
+}
+
+/// Splits a reference at whitespace, as cargo-audit does (`split_whitespace`). Its version is not
+/// checked here: a version equal to a package's is valid, so only one that names no package needs
+/// [`check_version`] (parsing every version of a v1 file cost 15%).
+fn reference(spec: &str) -> Result<Reference<'_>, String> {
+    // The common cases, `name` and `name version`, in one pass over the bytes.
+    let special = |b: u8| is_space(b) || !b.is_ascii();
+    match spec.bytes().position(special) {
+        None if !spec.is_empty() => return Ok(Reference { name: spec, version: None, source: None }),
+        Some(space) if space > 0 && spec.as_bytes()[space] == b' ' => {
+            let version = &spec[space + 1..];
+            if !version.is_empty() && !version.bytes().any(special) {
+                return Ok(Reference { name: &spec[..space], version: Some(version), source: None });
+            }
+        }
+        _ => {}
+    }
+    // At most four parts matter: a fourth is an error.
+    let mut parts: [&str; 4] = [""; 4];
+    let mut count = 0;
+    if spec.is_ascii() {
+        // Bytes, not characters: references are ASCII, and this is the parse's inner loop.
+        let bytes = spec.as_bytes();
+        let mut i = 0;
+        while count < 4 {
+            while i < bytes.len() && is_space(bytes[i]) {
+                i += 1;
+            }
+            if i == bytes.len() {
+                break;
+            }
+            let start = i;
+            while i < bytes.len() && !is_space(bytes[i]) {
+                i += 1;
+            }
+            parts[count] = &spec[start..i];
+            count += 1;
+        }
+    } else {
+        for part in spec.split_whitespace().take(4) {
+            parts[count] = part;
+            count += 1;
+        }
+    }
+    let [name, version, source, _] = parts;
+    if count == 0 {
+        return Err("an empty dependency reference".to_owned());
+    }
+    if count == 4 {
+        return Err(format!("the dependency reference `{spec}` is malformed (expected `name version (source)`)"));
+    }
+    let source = match count {
+        3 => Some(source.strip_prefix('(').and_then(|s| s.strip_suffix(')')).ok_or_else(|| {
+            format!("the dependency reference `{spec}` has a malformed source `{source}` (expected `(SOURCE)`)")
+        })?),
+        _ => None,
+    };
+    Ok(Reference { name, version: (count >= 2).then_some(version), source })
+}
+
+/// Checks the version of a reference that names no package, as cargo-audit checks every one.
+fn check_version(spec: &str, r: &Reference<'_>) -> Result<(), String> {
+    match r.version.map(Version::parse) {
+        Some(Err(e)) => Err(format!(
+            "the dependency reference `{spec}` has an invalid version `{}`: {e}",
+            r.version.unwrap_or_default()
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Parsed sources, each distinct text once (nearly every package shares one), named by their index.
+#[derive(Default)]
+struct Sources<'a>(Vec<(&'a str, Source)>);
+
+impl<'a> Sources<'a> {
+    fn get(&mut self, text: &'a str) -> Result<usize, String> {
+        if let Some(known) = self.0.iter().position(|(t, _)| *t == text) {
+            return Ok(known);
+        }
+        self.0.push((text, source::parse(text)?));
+        Ok(self.0.len() - 1)
+    }
+
+    fn source(&self, index: usize) -> &Source {
+        &self.0[index].1
+    }
+}
+
+/// Checks every value, resolves dependency references as Cargo does, and picks each package's checksum.
+fn resolve<'a>(text: &'a str, doc: Doc<'a>) -> Result<Lockfile, LockfileError> {
+    let Doc { version, packages: raws, root, patches, metadata, dependency_refs } = doc;
+    if let Some(v) = version.filter(|v| !(1..=4).contains(v)) {
+        let line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with("version"))
+            .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX));
+        return Err(LockfileError { line, message: format!("unsupported lockfile version {v}") });
+    }
+    let error = |part: &str, fallback: u32, message: String| LockfileError {
+        line: Some(line_of(text, part, fallback)),
+        message,
+    };
+    // Without an explicit `version`, checksums in `[metadata]` make a v1 file, and checksums in both
+    // places a broken one (cargo-audit's rule; Cargo discards them all).
+    let metadata_checksums = metadata.iter().flatten().any(|(key, _)| key.starts_with("checksum "));
+    let version = match version {
+        Some(v) => v,
+        None if metadata_checksums => {
+            if let Some(raw) = raws.iter().find(|raw| raw.checksum.is_some()) {
+                return Err(LockfileError {
+                    line: Some(raw.line),
+                    message: "checksums are both in `[[package]]` entries and in `[metadata]`".into(),
+                });
+            }
+            1
+        }
+        None => 2,
+    };
+
+    let mut sources = Sources::default();
+    let mut source_of = |raw: &Raw<'a>| -> Result<Option<usize>, LockfileError> {
+        raw.source
+            .map(|s| sources.get(s).map_err(|e| error(s, raw.line, format!("package `{}`: {e}", raw.name))))
+            .transpose()
+    };
+    let package_sources = raws.iter().map(&mut source_of).collect::<Result<Vec<_>, _>>()?;
+    let root_source = root.as_ref().map(&mut source_of).transpose()?.flatten();
+    for raw in &patches {
+        source_of(raw)?;
+    }
+    let checksum = |raw: &Raw<'a>| -> Result<Option<String>, LockfileError> {
+        let Some(text) = raw.checksum else { return Ok(None) };
+        let message =
+            || format!("package `{}` has an invalid checksum `{text}` (expected 64 hexadecimal digits)", raw.name);
+        checksum_of(text).map(Some).ok_or_else(|| error(text, raw.line, message()))
+    };
+    let checksums = raws.iter().map(checksum).collect::<Result<Vec<_>, _>>()?;
+    let root_checksum = root.as_ref().map(checksum).transpose()?.flatten();
 
     let mut by_name: HashMap<&str, Vec<usize>, BuildHasherDefault<WordHash>> =
         HashMap::with_capacity_and_hasher(raws.len(), BuildHasherDefault::default());
     for (i, raw) in raws.iter().enumerate() {
         by_name.entry(raw.name).or_default().push(i);
     }
-    // Each reference names exactly one package: by name alone when the name is unique, else with the
-    // version and, if that is still ambiguous, the source.
-    let find = |spec: &str| -> Result<usize, &'static str> {
-        let (name, rest) = split_space(spec);
-        let candidates = by_name.get(name).map(Vec::as_slice).unwrap_or_default();
-        let Some(rest) = rest else {
-            return match candidates {
-                [only] => Ok(*only),
-                [] => Err("which is not in the lockfile"),
-                _ => Err("which is ambiguous"),
-            };
+    // Cargo's `lookup_id`: the version, when the reference omits it, is the name's only version; the
+    // source, when omitted, is the path package's (path packages have no source to write), else the
+    // only source left. `Err(true)` means several packages fit, `Err(false)` none.
+    let lookup = |r: &Reference<'_>, key: Option<&str>, sources: &Sources<'_>| -> Result<usize, bool> {
+        let candidates = by_name.get(r.name).map(Vec::as_slice).unwrap_or_default();
+        // The common case: a name that one package has, written alone.
+        if let ([only], None, None) = (candidates, r.version, key) {
+            return Ok(*only);
+        }
+        let (&first, _) = candidates.split_first().ok_or(false)?;
+        let version = match r.version {
+            Some(v) => v,
+            None if candidates.iter().all(|&i| raws[i].version_text == raws[first].version_text) => {
+                raws[first].version_text
+            }
+            None => return Err(true),
         };
-        let (version, source) = split_space(rest);
-        let source = source.map(|s| source_without_fragment(s.trim_start_matches('(').trim_end_matches(')')));
-        let fits = |i: usize| {
-            let p: &Raw<'_> = &raws[i];
-            p.version_text == version && source.is_none_or(|s| p.source.map(source_without_fragment) == Some(s))
-        };
-        let mut found = None;
-        for &i in candidates {
-            if fits(i) {
-                if found.is_some() {
-                    return Err("which is ambiguous");
+        let mut fitting = candidates.iter().copied().filter(|&i| raws[i].version_text == version);
+        let key_of = |i: usize| package_sources[i].map(|s| &*sources.source(s).key);
+        match key {
+            Some(key) => fitting.find(|&i| key_of(i) == Some(key)).ok_or(false),
+            None => {
+                let first = fitting.next().ok_or(false)?;
+                let mut rest = fitting;
+                // Several entries of one identity (a duplicated entry) count as one package.
+                match rest.find(|&i| key_of(i) != key_of(first)) {
+                    None => Ok(first),
+                    Some(other) => {
+                        let mut paths = std::iter::once(first).chain(std::iter::once(other)).chain(rest);
+                        paths.find(|&i| key_of(i).is_none()).ok_or(true)
+                    }
                 }
-                found = Some(i);
             }
         }
-        found.ok_or("which is not in the lockfile")
     };
-    let resolve_deps = |raw: &Raw<'_>| -> Result<Vec<usize>, LockfileError> {
+
+    let mut unresolved = Vec::new();
+    // `in_root`: cargo-audit reads the `[root]` entry's references, and every reference of a v1 file,
+    // without looking packages up, so each must carry its version.
+    let mut resolve_deps = |raw: &Raw<'a>, in_root: bool| -> Result<Vec<usize>, LockfileError> {
         let refs = &dependency_refs[raw.dependencies.clone()];
         let mut resolved = Vec::with_capacity(refs.len());
-        for spec in refs {
-            match find(spec) {
-                Ok(i) => resolved.push(i),
-                Err(problem) => {
-                    return Err(LockfileError {
-                        line: Some(raw.line),
-                        message: format!("`{} {}` depends on `{spec}`, {problem}", raw.name, raw.version),
-                    });
+        for &spec in refs {
+            let here = |message: String| error(spec, raw.line, format!("`{} {}`: {message}", raw.name, raw.version));
+            let r = reference(spec).map_err(here)?;
+            let key = match r.source {
+                Some(s) => {
+                    let index = sources.get(s).map_err(here)?;
+                    Some(Arc::clone(&sources.source(index).key))
                 }
+                None => None,
+            };
+            if r.version.is_none() && (in_root || version == 1) {
+                return Err(here(format!("the dependency reference `{spec}` has no version")));
+            }
+            let found = lookup(&r, key.as_deref(), &sources);
+            if found.is_err() {
+                check_version(spec, &r).map_err(here)?;
+            }
+            match found {
+                Ok(i) => resolved.push(i),
+                Err(false) if r.version.is_none() => {
+                    let message =
+                        format!("`{} {}` depends on `{spec}`, which is not in the lockfile", raw.name, raw.version);
+                    return Err(error(spec, raw.line, message));
+                }
+                Err(ambiguous) => unresolved.push(UnresolvedDependency {
+                    line: line_of(text, spec, raw.line),
+                    from: format!("{} {}", raw.name, raw.version),
+                    reference: spec.to_owned(),
+                    ambiguous,
+                }),
+            }
+        }
+        if let Some(replace) = raw.replace {
+            let here = |message: String| error(replace, raw.line, format!("`{} {}`: {message}", raw.name, raw.version));
+            let r = reference(replace).map_err(here)?;
+            check_version(replace, &r).map_err(here)?;
+            if let Some(s) = r.source {
+                sources.get(s).map_err(here)?;
+            }
+            if r.version.is_none() {
+                return Err(here(format!("the `replace` reference `{replace}` has no version")));
             }
         }
         Ok(resolved)
     };
-    let checksum_from_metadata = |raw: &Raw<'_>| -> Option<String> {
-        let key = format!("checksum {} {} ({})", raw.name, raw.version_text, raw.source?);
-        metadata.as_ref()?.get(key.as_str()).filter(|s| **s != "<none>").map(|s| (*s).to_owned())
+    let mut dependencies = Vec::with_capacity(raws.len());
+    for raw in &raws {
+        dependencies.push(resolve_deps(raw, false)?);
+    }
+    let root_dependencies = root.as_ref().map(|raw| resolve_deps(raw, true)).transpose()?;
+
+    let v1_checksums = match version {
+        1 => v1_checksums(metadata.as_deref().unwrap_or_default(), &mut sources),
+        _ => HashMap::default(),
     };
-    // Nearly every package shares one source string; keep one copy of each.
-    let sources = std::cell::RefCell::new(Vec::<Arc<str>>::new());
-    let intern = |sources: &mut std::cell::RefMut<'_, Vec<Arc<str>>>, s: &str| -> Arc<str> {
-        match sources.iter().find(|known| &***known == s) {
-            Some(known) => Arc::clone(known),
-            None => {
-                let new: Arc<str> = Arc::from(s);
-                sources.push(Arc::clone(&new));
-                new
-            }
+    let finish = |raw: &Raw<'_>, source: Option<usize>, checksum: Option<String>, dependencies: Vec<usize>| Package {
+        name: raw.name.to_owned(),
+        version: raw.version.clone(),
+        crates_io: source.is_some_and(|s| sources.source(s).crates_io),
+        source: source.map(|s| Arc::clone(&sources.source(s).display)),
+        // v1 takes checksums from `[metadata]` only, as cargo-audit does.
+        checksum: match version {
+            1 => v1_checksums.get(&(raw.name, raw.version_text)).and_then(|(_, value)| checksum_of(value)),
+            _ => checksum,
+        },
+        dependencies,
+        replace: raw.replace.map(str::to_owned),
+        line: raw.line,
+    };
+    let packages: Vec<Package> = raws
+        .iter()
+        .zip(package_sources)
+        .zip(checksums)
+        .zip(dependencies)
+        .map(|(((raw, s), c), d)| finish(raw, s, c, d))
+        .collect();
+    let root = root.as_ref().zip(root_dependencies).map(|(raw, d)| finish(raw, root_source, root_checksum, d));
+    Ok(Lockfile { version, packages, root, unresolved })
+}
+
+/// `(name, version)` to the `(key, value)` of its v1 checksum, as cargo-audit finds it: the first
+/// `checksum NAME VERSION (SOURCE)` key in key order whose reference is valid, the source not compared. A
+/// value that is not a checksum (such as `<none>`) gives none. (A key whose version is not valid semver
+/// is looked up by no package, so it is not checked.)
+type V1Checksums<'a> = HashMap<(&'a str, &'a str), (&'a str, &'a str), BuildHasherDefault<WordHash>>;
+
+fn v1_checksums<'a>(metadata: &[(&'a str, &'a str)], sources: &mut Sources<'a>) -> V1Checksums<'a> {
+    let mut found = V1Checksums::default();
+    for &(key, value) in metadata {
+        let Some(Ok(r)) = key.strip_prefix("checksum ").map(reference) else { continue };
+        let (Some(version), true) = (r.version, r.source.is_none_or(|s| sources.get(s).is_ok())) else { continue };
+        let first = found.entry((r.name, version)).or_insert((key, value));
+        if key < first.0 {
+            *first = (key, value);
         }
-    };
-    let finish = |raw: &Raw<'_>| -> Result<Package, LockfileError> {
-        let mut sources = sources.borrow_mut();
-        Ok(Package {
-            name: raw.name.to_owned(),
-            version: raw.version.clone(),
-            source: raw.source.map(|s| intern(&mut sources, s)),
-            checksum: raw.checksum.map(str::to_owned).or_else(|| checksum_from_metadata(raw)),
-            dependencies: resolve_deps(raw)?,
-            replace: raw.replace.map(str::to_owned),
-            line: raw.line,
-        })
-    };
-    let packages = raws.iter().map(finish).collect::<Result<Vec<_>, _>>()?;
-    let root = root.as_ref().map(finish).transpose()?;
-    Ok(Lockfile { version, packages, root })
+    }
+    found
 }
 
 /// The layout Cargo writes, line by line. Returns `None` at the first line it does not recognise, so
 /// that the caller can fall back to the full TOML parser.
 mod fast {
-    use std::collections::HashMap;
-
     use super::{Doc, LockfileError, Raw, version_of};
 
     enum Section {
@@ -289,8 +548,8 @@ mod fast {
         Package,
         Root,
         Metadata,
-        /// `[[patch.unused]]` and other tables that carry nothing to audit.
-        Skipped,
+        /// `[[patch.unused]]`: checked, not audited.
+        Patch,
     }
 
     /// A `"..."` string that needs no unescaping and that TOML accepts as written (no quote, backslash or
@@ -355,6 +614,7 @@ mod fast {
             let raw = finish(fields)?;
             match section {
                 Section::Root => doc.root = Some(raw),
+                Section::Patch => doc.patches.push(raw),
                 _ => doc.packages.push(raw),
             }
         }
@@ -379,7 +639,7 @@ mod fast {
             let end = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
             let line = rest[..end].strip_suffix('\r').unwrap_or(&rest[..end]);
             rest = rest.get(end + 1..).unwrap_or_default();
-            number += 1;
+            number = number.saturating_add(1);
             if in_deps {
                 let item = line.strip_prefix(' ').unwrap_or(line);
                 if item == "]" {
@@ -396,22 +656,28 @@ mod fast {
                 continue;
             }
             if line.starts_with('[') {
-                let previous = std::mem::replace(&mut section, Section::Skipped);
+                let previous = std::mem::replace(&mut section, Section::Top);
                 if let Err(e) = flush(&mut current, &previous, &mut doc) {
                     return Some(Err(e));
                 }
+                // A table TOML allows only once, seen twice, is left to the full parser (which refuses it).
+                let once = |seen: bool| (!seen).then_some(());
                 section = match line {
                     "[[package]]" => Section::Package,
-                    "[root]" => Section::Root,
-                    "[metadata]" => Section::Metadata,
-                    "[[patch.unused]]" => Section::Skipped,
+                    "[root]" => {
+                        once(doc.root.is_some())?;
+                        Section::Root
+                    }
+                    "[metadata]" => {
+                        once(doc.metadata.is_some())?;
+                        doc.metadata = Some(Vec::new());
+                        Section::Metadata
+                    }
+                    "[[patch.unused]]" => Section::Patch,
                     _ => return None,
                 };
-                if matches!(section, Section::Package | Section::Root) {
+                if matches!(section, Section::Package | Section::Root | Section::Patch) {
                     current = Some(Fields { line: number, ..Fields::default() });
-                }
-                if matches!(section, Section::Metadata) {
-                    doc.metadata.get_or_insert_with(HashMap::new);
                 }
                 continue;
             }
@@ -421,14 +687,24 @@ mod fast {
                 _ => bare_key_value(line)?,
             };
             match section {
-                Section::Top if key == "version" => doc.version = Some(plain_integer(value)?),
+                Section::Top if key == "version" => {
+                    // A repeated key is an error for TOML: leave it to the full parser.
+                    if doc.version.replace(plain_integer(value)?).is_some() {
+                        return None;
+                    }
+                }
                 Section::Top => return None,
-                Section::Skipped => {}
                 Section::Metadata => {
                     let key = plain_string(key)?;
-                    doc.metadata.as_mut()?.insert(key, plain_string(value)?);
+                    let metadata = doc.metadata.as_mut()?;
+                    // TOML refuses a repeated key; `[metadata]` is short (v1 only), so a scan is fine.
+                    if metadata.iter().any(|(k, _)| *k == key) {
+                        return None;
+                    }
+                    metadata.push((key, plain_string(value)?));
                 }
-                Section::Package | Section::Root => {
+                Section::Patch if key == "dependencies" => return None,
+                Section::Package | Section::Root | Section::Patch => {
                     let fields = current.as_mut()?;
                     if key == "dependencies" {
                         // A repeated key is an error for TOML: leave it to the full parser.
@@ -462,18 +738,20 @@ mod fast {
         if in_deps {
             return None;
         }
-        let last = std::mem::replace(&mut section, Section::Skipped);
+        let last = std::mem::replace(&mut section, Section::Top);
         Some(flush(&mut current, &last, &mut doc).map(|()| doc))
     }
 }
 
-/// Any valid TOML, through the spanned document of the `toml` crate.
+/// Any valid TOML, through the spanned document of the `toml` crate. The types it accepts are the types
+/// cargo-audit's serde model accepts: keys it does not know are ignored, keys it knows must have their
+/// type.
 mod slow {
-    use std::collections::HashMap;
-
     use toml::de::{DeTable, DeValue};
 
     use super::{Doc, LineIndex, LockfileError, Raw, version_of};
+
+    type At<'l> = dyn Fn(usize, String) -> LockfileError + 'l;
 
     pub(super) fn scan<'a>(text: &str, doc: &'a DeTable<'a>) -> Result<Doc<'a>, LockfileError> {
         let lines = LineIndex::new(text);
@@ -482,8 +760,7 @@ mod slow {
             None => None,
             Some(v) => match v.get_ref() {
                 DeValue::Integer(i) => Some(
-                    i.as_str()
-                        .parse::<u32>()
+                    u32::from_str_radix(i.as_str(), i.radix())
                         .map_err(|_| at(v.span().start, format!("unsupported lockfile version {}", i.as_str())))?,
                 ),
                 _ => return Err(at(v.span().start, "`version` must be an integer".into())),
@@ -494,28 +771,23 @@ mod slow {
             Some(m) => {
                 let table =
                     m.get_ref().as_table().ok_or_else(|| at(m.span().start, "`metadata` must be a table".into()))?;
-                Some(
-                    table
-                        .iter()
-                        .filter_map(|(k, v)| Some((k.get_ref().as_ref(), v.get_ref().as_str()?)))
-                        .collect::<HashMap<&str, &str>>(),
-                )
+                let mut entries = Vec::with_capacity(table.len());
+                for (k, v) in table.iter() {
+                    let value = v.get_ref().as_str().ok_or_else(|| {
+                        at(v.span().start, format!("`metadata` value `{}` must be a string", k.get_ref()))
+                    })?;
+                    entries.push((k.get_ref().as_ref(), value));
+                }
+                Some(entries)
             }
         };
-        let mut packages = Vec::new();
         let mut refs = Vec::new();
-        if let Some(list) = doc.get("package") {
-            let DeValue::Array(items) = list.get_ref() else {
-                return Err(at(list.span().start, "`package` must be an array of tables".into()));
-            };
-            for item in items.iter() {
-                let table = item
-                    .get_ref()
-                    .as_table()
-                    .ok_or_else(|| at(item.span().start, "a `[[package]]` entry must be a table".into()))?;
-                packages.push(raw(table, lines.line(item.span().start), &mut refs, &at)?);
-            }
-        }
+        let packages = match doc.get("package") {
+            None => Vec::new(),
+            Some(list) => entries(list, "package", &at)?
+                .map(|(table, offset)| raw(table, lines.line(offset), &mut refs, &at))
+                .collect::<Result<_, _>>()?,
+        };
         let root = match doc.get("root") {
             None => None,
             Some(r) => {
@@ -524,50 +796,100 @@ mod slow {
                 Some(raw(table, lines.line(r.span().start), &mut refs, &at)?)
             }
         };
-        Ok(Doc { version, packages, root, metadata, dependency_refs: refs })
+        let patches = match doc.get("patch") {
+            None => Vec::new(),
+            Some(p) => {
+                let table =
+                    p.get_ref().as_table().ok_or_else(|| at(p.span().start, "`patch` must be a table".into()))?;
+                let unused =
+                    table.get("unused").ok_or_else(|| at(p.span().start, "`patch` has no `unused` list".into()))?;
+                entries(unused, "patch.unused", &at)?
+                    .map(|(table, offset)| patch(table, lines.line(offset), &at))
+                    .collect::<Result<_, _>>()?
+            }
+        };
+        Ok(Doc { version, packages, root, patches, metadata, dependency_refs: refs })
+    }
+
+    /// The tables of an array of tables, with their offsets.
+    fn entries<'a>(
+        list: &'a toml::Spanned<DeValue<'a>>,
+        what: &str,
+        at: &At<'_>,
+    ) -> Result<impl Iterator<Item = (&'a DeTable<'a>, usize)>, LockfileError> {
+        let DeValue::Array(items) = list.get_ref() else {
+            return Err(at(list.span().start, format!("`{what}` must be an array of tables")));
+        };
+        if let Some(bad) = items.iter().find(|item| item.get_ref().as_table().is_none()) {
+            return Err(at(bad.span().start, format!("a `[[{what}]]` entry must be a table")));
+        }
+        Ok(items.iter().filter_map(|item| Some((item.get_ref().as_table()?, item.span().start))))
+    }
+
+    fn string<'a>(table: &'a DeTable<'a>, key: &str, at: &At<'_>) -> Result<Option<&'a str>, LockfileError> {
+        match table.get(key) {
+            None => Ok(None),
+            Some(v) => {
+                v.get_ref().as_str().map(Some).ok_or_else(|| at(v.span().start, format!("`{key}` must be a string")))
+            }
+        }
+    }
+
+    fn name_and_version<'a>(
+        table: &'a DeTable<'a>,
+        line: u32,
+        at: &At<'_>,
+    ) -> Result<(&'a str, &'a str), LockfileError> {
+        let name = string(table, "name", at)?
+            .ok_or_else(|| LockfileError { line: Some(line), message: "package entry has no `name`".into() })?;
+        let version = string(table, "version", at)?
+            .ok_or_else(|| LockfileError { line: Some(line), message: format!("package `{name}` has no `version`") })?;
+        Ok((name, version))
     }
 
     fn raw<'a>(
         table: &'a DeTable<'a>,
         line: u32,
         refs: &mut Vec<&'a str>,
-        at: &dyn Fn(usize, String) -> LockfileError,
+        at: &At<'_>,
     ) -> Result<Raw<'a>, LockfileError> {
-        let string = |key: &str| -> Result<Option<&'a str>, LockfileError> {
-            match table.get(key) {
-                None => Ok(None),
-                Some(v) => v
-                    .get_ref()
-                    .as_str()
-                    .map(Some)
-                    .ok_or_else(|| at(v.span().start, format!("`{key}` must be a string"))),
-            }
-        };
-        let name = string("name")?
-            .ok_or_else(|| LockfileError { line: Some(line), message: "package entry has no `name`".into() })?;
-        let version_text = string("version")?
-            .ok_or_else(|| LockfileError { line: Some(line), message: format!("package `{name}` has no `version`") })?;
+        let (name, version_text) = name_and_version(table, line, at)?;
         let start = refs.len();
         if let Some(deps) = table.get("dependencies") {
             let DeValue::Array(items) = deps.get_ref() else {
                 return Err(at(deps.span().start, "`dependencies` must be an array".into()));
             };
             for item in items.iter() {
-                refs.push(
-                    item.get_ref()
-                        .as_str()
-                        .ok_or_else(|| at(item.span().start, "a dependency must be a string".into()))?,
-                );
+                let spec = item
+                    .get_ref()
+                    .as_str()
+                    .ok_or_else(|| at(item.span().start, "a dependency must be a string".into()))?;
+                refs.push(spec);
             }
         }
         Ok(Raw {
             name,
             version_text,
             version: version_of(name, version_text, line)?,
-            source: string("source")?,
-            checksum: string("checksum")?,
+            source: string(table, "source", at)?,
+            checksum: string(table, "checksum", at)?,
             dependencies: start..refs.len(),
-            replace: string("replace")?,
+            replace: string(table, "replace", at)?,
+            line,
+        })
+    }
+
+    /// A `[[patch.unused]]` entry: cargo-audit reads its `name`, `version` and `source` only.
+    fn patch<'a>(table: &'a DeTable<'a>, line: u32, at: &At<'_>) -> Result<Raw<'a>, LockfileError> {
+        let (name, version_text) = name_and_version(table, line, at)?;
+        Ok(Raw {
+            name,
+            version_text,
+            version: version_of(name, version_text, line)?,
+            source: string(table, "source", at)?,
+            checksum: None,
+            dependencies: 0..0,
+            replace: None,
             line,
         })
     }

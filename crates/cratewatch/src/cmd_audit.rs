@@ -27,8 +27,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     };
     let db_paths = paths::advisory_dbs(&args.db.db, config.database_path.as_deref())?;
     let cache_dir = paths::cache_dir(args.cache_dir.as_deref());
-    let lock_text =
-        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let lock_text = read_lockfile(&args.file)?;
     let index = args.index.as_deref().map(IndexDir::open).transpose().context("cannot open the registry index")?;
     let format = if args.json { Format::Json } else { args.format };
 
@@ -83,6 +82,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     };
     if !args.quiet {
         status_notes(&db, config_path.as_deref(), &config);
+        unresolved_note(&args.file, lockfile);
     }
     // The cache is known to be fresh: the report is rendered straight to standard output.
     let fails = report.fails(&deny);
@@ -115,6 +115,18 @@ fn lookup(db: &CompiledDb, lockfile: &Lockfile) -> Result<Vec<Arc<Advisory>>, cr
     advisories.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     advisories.dedup_by(|a, b| a.id == b.id);
     Ok(advisories.into_iter().map(Arc::new).collect())
+}
+
+/// The lockfile's text. Bytes that are not UTF-8 are an error naming their line, as every other
+/// problem in the file is.
+fn read_lockfile(path: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+        anyhow::anyhow!("{}: line {line}: the lockfile is not UTF-8 (column {column})", path.display())
+    })
 }
 
 fn config_path(args: &AuditArgs) -> Option<PathBuf> {
@@ -187,6 +199,25 @@ fn status_notes(db: &CompiledDb, config_path: Option<&Path>, config: &AuditConfi
             note(&format!("note: {}: `{key}` is not used by cratewatch", path.display()));
         }
     }
+}
+
+/// Dependency references that name no single package leave edges out of the dependency paths (as Cargo
+/// leaves them out of its graph); every package is still audited. Said once, with the first of them.
+fn unresolved_note(path: &Path, lockfile: &Lockfile) {
+    let Some(first) = lockfile.unresolved.first() else { return };
+    let count = lockfile.unresolved.len();
+    let what = if first.ambiguous { "names more than one package" } else { "names no package of the file" };
+    let others = match count {
+        1 => String::new(),
+        n => format!(" ({} more such reference{})", n - 1, if n == 2 { "" } else { "s" }),
+    };
+    note(&format!(
+        "note: {}:{}: `{}` depends on `{}`, which {what}; the dependency is left out of dependency paths{others}",
+        path.display(),
+        first.line,
+        render::printable(&first.from),
+        render::printable(&first.reference),
+    ));
 }
 
 /// Published versions from a registry index directory.

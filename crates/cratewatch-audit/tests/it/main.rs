@@ -1,5 +1,7 @@
 //! Lockfile parsing: the fast path for Cargo's own layout agrees with the full TOML parser.
 
+mod cargo_compat;
+
 use cratewatch_audit::Lockfile;
 use cratewatch_testdata::lockfiles;
 
@@ -31,7 +33,7 @@ dependencies = [
 name = "serde"
 version = "1.0.100"
 source = "registry+https://github.com/rust-lang/crates.io-index"
-checksum = "abc"
+checksum = "dc6f3ad7b9d11a0c00842ff8de1b60ee58661048eb8049ed33c73594f359d7e6"
 "#;
     let expected = Lockfile::parse(canonical).unwrap();
     assert!(Lockfile::is_canonical(canonical));
@@ -49,7 +51,10 @@ checksum = "abc"
         assert_eq!(parsed.packages.len(), 2);
         assert_eq!(parsed.packages[0].name, "app");
         assert_eq!(parsed.packages[0].dependencies, vec![1]);
-        assert_eq!(parsed.packages[1].checksum.as_deref(), Some("abc"));
+        assert_eq!(
+            parsed.packages[1].checksum.as_deref(),
+            Some("dc6f3ad7b9d11a0c00842ff8de1b60ee58661048eb8049ed33c73594f359d7e6")
+        );
     }
 }
 

@@ -79,7 +79,8 @@ fn block(cx: &Context<'_>, out: &mut String, finding: &Finding, paint: &dyn Fn(&
             );
         }
         None => {
-            let _ = writeln!(out, "{}: {} {} is yanked", paint(style, &label), package.name, package.version);
+            let name = super::printable(&package.name);
+            let _ = writeln!(out, "{}: {name} {} is yanked", paint(style, &label), package.version);
         }
     }
     let mut field = |name: &str, value: &str| {
@@ -114,7 +115,10 @@ fn block(cx: &Context<'_>, out: &mut String, finding: &Finding, paint: &dyn Fn(&
     let fix = match &finding.fix {
         Some(up) if up.compatible => format!(
             "upgrade to {} (semver-compatible: cargo update -p {}@{} --precise {})",
-            up.version, package.name, package.version, up.version
+            up.version,
+            super::printable(&package.name),
+            package.version,
+            up.version
         ),
         Some(up) => format!("upgrade to {} (not semver-compatible: change the requirement in Cargo.toml)", up.version),
         None if finding.advisory.is_some() => "no fixed version is known; consider an alternative crate".to_owned(),

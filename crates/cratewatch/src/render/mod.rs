@@ -26,11 +26,11 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// `name version` of a package of the lockfile.
+    /// `name version` of a package of the lockfile, printable on a terminal.
     fn package_label(&self, index: usize) -> String {
         let p = &self.lockfile.packages[index];
         let mut label = String::with_capacity(p.name.len() + 16);
-        label.push_str(&p.name);
+        label.push_str(&printable(&p.name));
         label.push(' ');
         push_version(&mut label, &p.version);
         label
@@ -39,6 +39,16 @@ impl Context<'_> {
     /// The dependency path of a finding, root first.
     fn path_labels(&self, finding: &Finding) -> Vec<String> {
         finding.path.iter().map(|&i| self.package_label(i)).collect()
+    }
+}
+
+/// Text from the lockfile with its control characters escaped (`\u{1b}`): a package name is any TOML
+/// string, and one holding terminal escape sequences must not reach the terminal as such.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(char::is_control) {
+        text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 

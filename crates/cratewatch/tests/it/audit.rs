@@ -449,3 +449,100 @@ fn several_databases_are_audited_as_one_merged_view() {
     let run = cratewatch(&check.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(run.stdout.contains("GHSA-zzzz-9j62-hq99.json: warning[versions-conflict]"), "{}", run.stdout);
 }
+
+fn audit_fixture(name: &str) -> String {
+    cratewatch_testdata::workspace_root()
+        .join("crates/cratewatch-audit/tests/fixtures")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A workspace with a path package and a registry package of one name and version, as Cargo writes
+/// it in v3 and v4: the registry copy is audited, the path copy is not, and the dependency path goes
+/// through the reference Cargo wrote for each.
+#[test]
+fn a_path_and_a_registry_package_of_one_name_and_version_are_audited_as_cargo_wrote_them() {
+    for name in ["path-and-registry-same-version.v3.Cargo.lock", "path-and-registry-same-version.v4.Cargo.lock"] {
+        let run = cratewatch(&["audit", "--no-config", "--json", "--file", &audit_fixture(name)]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        let json = run.json();
+        assert_eq!(json["lockfile"]["dependency-count"], 8, "{name}");
+        let vulnerabilities = list(&json["vulnerabilities"]["list"]);
+        assert_eq!(vulnerabilities.len(), 1, "{name}");
+        let smallvec = vulnerabilities[0];
+        assert_eq!(smallvec["advisory"]["id"], "RUSTSEC-2021-0003");
+        assert_eq!(smallvec["package"]["source"], "registry+https://github.com/rust-lang/crates.io-index");
+        assert_eq!(smallvec["dependency_path"], serde_json::json!(["app 0.1.0", "smallvec 0.6.10"]));
+        assert!(!run.stderr.contains("depends on"), "{name}: {}", run.stderr);
+    }
+}
+
+/// A hand-edited v4 file that names a dependency it no longer holds (the shape of cargo-lock's own v4
+/// example) is audited, as cargo-audit audits it, with a note naming the reference's line.
+#[test]
+fn a_dependency_absent_from_the_file_is_a_note_and_every_package_is_audited() {
+    let path = audit_fixture("dependency-not-in-file.v4.Cargo.lock");
+    let run = cratewatch(&["audit", "--no-config", "--json", "--file", &path]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.json()["lockfile"]["dependency-count"], 6);
+    assert!(
+        run.stderr.contains(&format!(
+            "note: {path}:9: `app 0.1.0` depends on `itoa 0.3.4`, which names no package of the file; the \
+             dependency is left out of dependency paths"
+        )),
+        "{}",
+        run.stderr
+    );
+    let quiet = cratewatch(&["audit", "--no-config", "--quiet", "--json", "--file", &path]);
+    assert!(quiet.stderr.is_empty(), "{}", quiet.stderr);
+}
+
+/// A source cratewatch cannot read used to hide its package ("0 vulnerabilities"); like cargo-audit,
+/// it is now an error naming the file and the line.
+#[test]
+fn an_unreadable_source_is_an_error_naming_the_file_and_line_never_a_hidden_package() {
+    let dir = scratch_dir("unreadable-source");
+    let text = fs::read_to_string(audit_fixture("path-and-registry-same-version.v3.Cargo.lock")).unwrap();
+    let broken = text.replacen(
+        "version = \"0.6.10\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"",
+        "version = \"0.6.10\"\nsource = \"registry+not a url\"",
+        1,
+    );
+    assert_ne!(broken, text);
+    fs::write(dir.join("Cargo.lock"), broken).unwrap();
+    let run = cratewatch_in(&dir, &["audit", "--no-config", "--file", "Cargo.lock"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(
+        run.stderr.trim_end(),
+        "error: Cargo.lock: line 55: package `smallvec`: invalid source `registry+not a url`: invalid URL: relative \
+         URL without a base"
+    );
+
+    // Bytes that are not UTF-8 are named by line too.
+    let mut bytes = text.into_bytes();
+    bytes[200] = 0xff;
+    fs::write(dir.join("Cargo.lock"), &bytes).unwrap();
+    let line = bytes[..200].iter().filter(|&&b| b == b'\n').count() + 1;
+    let run = cratewatch_in(&dir, &["audit", "--no-config", "--file", "Cargo.lock"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.starts_with(&format!("error: Cargo.lock: line {line}: the lockfile is not UTF-8")),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A package name is any TOML string; escape sequences in one never reach the terminal as such.
+#[test]
+fn control_characters_in_package_names_are_escaped_in_human_output() {
+    let dir = scratch_dir("control-characters");
+    let text = fs::read_to_string(audit_fixture("dependency-not-in-file.v4.Cargo.lock"))
+        .unwrap()
+        .replace("name = \"app\"", "name = \"app\\u001b[2J\"");
+    fs::write(dir.join("Cargo.lock"), text).unwrap();
+    let run = cratewatch_in(&dir, &["audit", "--no-config", "--file", "Cargo.lock"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("path: app\\u{1b}[2J 0.1.0 → smallvec 0.6.10"), "{}", run.stdout);
+    assert!(!run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'), "{}{}", run.stdout, run.stderr);
+}

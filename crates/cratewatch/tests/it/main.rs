@@ -4,6 +4,7 @@
 mod audit;
 mod crash;
 mod db_check;
+mod differential;
 mod osv;
 mod osv_client;
 mod serve;
