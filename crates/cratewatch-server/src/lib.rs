@@ -9,7 +9,6 @@ mod audit_api;
 mod disclosure;
 mod feed;
 mod knowledge;
-mod mail;
 mod markdown;
 mod metrics;
 mod osv_api;
@@ -19,9 +18,7 @@ mod serve;
 mod source;
 
 pub use crate::app::{AppState, Settings, SyncStatus, router, service};
-pub use crate::disclosure::{Disclosure, DisclosureConfig, Principal, ReportView, Submission, Tick, WorkflowError};
 pub use crate::knowledge::{Entry, Knowledge, Provenance, normalize};
-pub use crate::mail::{Mail, MailError, Mailer, NoMailer, SmtpMailer};
 pub use crate::security::{CrateSecurity, VersionState};
 pub use crate::serve::{DbSource, DisclosureSetup, ServeConfig, load_sources, serve};
 pub use crate::source::NoIndex;

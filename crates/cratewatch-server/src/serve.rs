@@ -10,10 +10,10 @@ use std::time::{Duration, SystemTime};
 use crate::app::{AppState, Settings, service};
 use crate::disclosure::{Disclosure, DisclosureConfig, Tick};
 use crate::knowledge::{Knowledge, Provenance};
-use crate::mail::Mailer;
 use cratewatch_db::GitMirror;
 use cratewatch_disclosure::Clock;
 use cratewatch_store::Store;
+use cratewatch_workflow::Mailer;
 
 use cratewatch_index::CrateSource;
 

@@ -12,7 +12,9 @@ use cratewatch_store::ReportRecord;
 use serde_json::{Value, json};
 
 use super::input::parse_action;
-use super::{Disclosure, Principal, ReportView, Submission, WorkflowError};
+use cratewatch_workflow::{Principal, ReportView, Submission};
+
+use super::{Disclosure, WorkflowError};
 use crate::api::errors;
 use crate::app::AppState;
 
@@ -47,12 +49,13 @@ impl IntoResponse for Refusal {
 impl From<WorkflowError> for Refusal {
     fn from(e: WorkflowError) -> Refusal {
         let status = match &e {
+            WorkflowError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             WorkflowError::NotFound(_) => StatusCode::NOT_FOUND,
             WorkflowError::Forbidden(_) => StatusCode::FORBIDDEN,
             WorkflowError::Conflict(_) => StatusCode::CONFLICT,
             WorkflowError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            WorkflowError::Store(detail) => {
-                tracing::error!(%detail, "disclosure store failure");
+            e => {
+                tracing::error!(detail = %e, "disclosure store failure");
                 return Refusal::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "the disclosure store failed; see the server log",
@@ -60,12 +63,6 @@ impl From<WorkflowError> for Refusal {
             }
         };
         Refusal::new(status, e.to_string())
-    }
-}
-
-impl IntoResponse for WorkflowError {
-    fn into_response(self) -> Response {
-        Refusal::from(self).into_response()
     }
 }
 

@@ -31,7 +31,9 @@ use cratewatch_disclosure::Role;
 use cratewatch_store::UserRecord;
 use maud::{DOCTYPE, Markup, html};
 
-use super::{Disclosure, Principal, WorkflowError, time};
+use cratewatch_workflow::Principal;
+
+use super::{Disclosure, WorkflowError, time};
 use crate::app::AppState;
 
 /// The workflow's page routes, merged into the application's router.
@@ -83,12 +85,13 @@ type Reply = Result<Response, Stop>;
 /// and shown without details.
 fn workflow_error(e: &WorkflowError, viewer: Option<&Viewer>) -> Response {
     let (status, title) = match e {
+        WorkflowError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "Not signed in"),
         WorkflowError::NotFound(_) => (StatusCode::NOT_FOUND, "Not found"),
         WorkflowError::Forbidden(_) => (StatusCode::FORBIDDEN, "Not allowed"),
         WorkflowError::Conflict(_) => (StatusCode::CONFLICT, "Conflict"),
         WorkflowError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid request"),
-        WorkflowError::Store(detail) => {
-            tracing::error!(%detail, "disclosure store failure");
+        e => {
+            tracing::error!(detail = %e, "disclosure store failure");
             let detail = "The disclosure store failed; the server log has the details. Please try again later.";
             return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Server error", detail, viewer);
         }
@@ -195,7 +198,7 @@ fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
 fn check_origin(headers: &HeaderMap, disclosure: &Disclosure) -> Result<(), Stop> {
     let Some(origin) = headers.get(header::ORIGIN) else { return Ok(()) };
     let origin = origin.to_str().unwrap_or_default().trim().trim_end_matches('/');
-    let configured = disclosure.config.base_url.trim_end_matches('/');
+    let configured = disclosure.config().base_url.trim_end_matches('/');
     let authority = origin.split_once("://").map(|(_, authority)| authority);
     let host = headers.get("x-forwarded-host").or_else(|| headers.get(header::HOST)).and_then(|v| v.to_str().ok());
     let same_host = matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h.trim()));

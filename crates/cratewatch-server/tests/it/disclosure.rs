@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cratewatch_disclosure::{Clock, ManualClock};
-use cratewatch_server::{DisclosureConfig, DisclosureSetup, Mailer, NoMailer, SmtpMailer};
+use cratewatch_server::DisclosureSetup;
 use cratewatch_store::Store;
+use cratewatch_workflow::{DisclosureConfig, Mailer, NoMailer, SmtpMailer};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
@@ -88,7 +89,7 @@ impl Workflow {
         (body["id"].as_i64().unwrap(), body["reporter_token"].as_str().unwrap().to_owned())
     }
 
-    fn tick(&self) -> cratewatch_server::Tick {
+    fn tick(&self) -> cratewatch_workflow::Tick {
         let state = Arc::clone(&self.server.state);
         self.server.block_on(async move {
             let tick = state.disclosure().unwrap().tick().await.unwrap();

@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cratewatch_disclosure::{Clock, ManualClock};
-use cratewatch_server::{DisclosureConfig, DisclosureSetup, NoMailer};
+use cratewatch_server::DisclosureSetup;
 use cratewatch_store::Store;
+use cratewatch_workflow::{DisclosureConfig, NoMailer};
 use jiff::SignedDuration;
 
 use super::harness::{Server, agent};
