@@ -254,3 +254,84 @@ async fn sqlite_files_are_created_with_their_directory() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The store holds embargoed reports and reporters' addresses: on Unix its directory, when the store
+/// creates it, is the owner's alone (0700), and so are the database and its `-wal` and `-shm` files
+/// (0600), whatever the umask.
+#[cfg(unix)]
+#[tokio::test]
+async fn sqlite_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("cratewatch-store-tests")
+        .join(format!("owner-only-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("private").join("cw.db");
+    let store = Store::open(&format!("sqlite:{}", path.display())).await.unwrap();
+    // A write, so that the write-ahead log and its index exist.
+    store.add_user("alice", "coordinator", &[], crate::T0).await.unwrap();
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir.join("private")), 0o700, "the directory");
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        assert!(file.exists(), "{} was not created", file.display());
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+    store.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A store that others may read (one created by an earlier cratewatch, with mode 644) is tightened to
+/// the owner's bits when it opens, and the log says so, naming the file.
+#[cfg(unix)]
+#[test]
+fn an_existing_store_readable_by_others_is_tightened_with_a_warning() {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Log(Arc<Mutex<Vec<u8>>>);
+    impl Write for Log {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("cratewatch-store-tests")
+        .join(format!("tightened-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cw.db");
+    let url = format!("sqlite:{}", path.display());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = Store::open(&url).await.unwrap();
+        store.add_user("alice", "coordinator", &[], crate::T0).await.unwrap();
+        store.close().await;
+    });
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let log = Log::default();
+    let writer = log.clone();
+    let subscriber =
+        tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).without_time().finish();
+    tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(async {
+            let store = Store::open(&url).await.unwrap();
+            assert_eq!(store.user_by_name("alice").await.unwrap().unwrap().role, "coordinator");
+            store.close().await;
+        })
+    });
+    assert_eq!(mode(&path), 0o600);
+    let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("WARN"), "{log}");
+    assert!(log.contains("readable by other users (mode 644); its mode is now 600"), "{log}");
+    assert!(log.contains(&path.display().to_string()), "{log}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
