@@ -89,6 +89,8 @@ const STDERR_LINES: usize = 8;
 const REPO: &str = "repo.git";
 const TREES: &str = "trees";
 const CURRENT: &str = "current";
+/// The file a sync locks (`flock`, Unix only).
+#[cfg(unix)]
 const LOCK: &str = "lock";
 /// The branch of the bare repository that holds the synced tip.
 const SYNCED_BRANCH: &str = "synced";
