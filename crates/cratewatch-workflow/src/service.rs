@@ -183,6 +183,8 @@ pub struct Disclosure {
 }
 
 const MAX_TITLE: usize = 200;
+/// The longest crate name crates.io accepts.
+const MAX_CRATE_NAME: usize = 64;
 /// How long a claimed batch of notifications is reserved for its sender.
 const LEASE_MS: i64 = 5 * 60 * 1000;
 /// How many notifications one claim takes (10 × 20 s of SMTP timeout < the lease).
@@ -225,6 +227,18 @@ impl Disclosure {
         if title.is_empty() || title.chars().count() > MAX_TITLE {
             return Err(WorkflowError::Invalid(format!("`title` must be 1 to {MAX_TITLE} characters")));
         }
+        one_line("title", title)?;
+        let crate_name = submission.crate_name.trim();
+        if crate_name.chars().count() > MAX_CRATE_NAME {
+            return Err(WorkflowError::Invalid(format!("`crate` must be at most {MAX_CRATE_NAME} characters")));
+        }
+        one_line("crate", crate_name)?;
+        if let Some(name) = &submission.reporter_name {
+            if name.chars().count() > MAX_TITLE {
+                return Err(WorkflowError::Invalid(format!("`reporter_name` must be at most {MAX_TITLE} characters")));
+            }
+            one_line("reporter_name", name)?;
+        }
         if submission.description.trim().is_empty() || submission.description.len() > MAX_TEXT {
             return Err(WorkflowError::Invalid(format!("`description` must be 1 byte to {} KiB", MAX_TEXT / 1024)));
         }
@@ -236,7 +250,7 @@ impl Disclosure {
         let new = NewReport {
             title: title.to_owned(),
             description: submission.description,
-            crate_name: submission.crate_name.trim().to_owned(),
+            crate_name: crate_name.to_owned(),
             reporter_name: submission.reporter_name.filter(|n| !n.trim().is_empty()),
             reporter_email: submission.reporter_email.filter(|e| !e.trim().is_empty()),
             state: State::Received.as_str().to_owned(),
@@ -557,6 +571,21 @@ impl Disclosure {
                 return Ok((sent, failed));
             }
         }
+    }
+}
+
+/// Refuses control characters (Unicode's `Cc`: U+0000 to U+001F and U+007F to U+009F) in a field that is
+/// one line of text: a title, a crate name, a person's name. They are never part of one, and a line
+/// break or an escape sequence would forge lines where the field is shown (pages, mail subjects, logs).
+fn one_line(field: &str, value: &str) -> Result<(), WorkflowError> {
+    match value.chars().enumerate().find(|(_, c)| c.is_control()) {
+        None => Ok(()),
+        Some((at, c)) => Err(WorkflowError::Invalid(format!(
+            "`{field}` must not contain control characters (line breaks, tabs, NUL, escapes): U+{:04X} at \
+             character {}",
+            u32::from(c),
+            at + 1
+        ))),
     }
 }
 

@@ -186,6 +186,13 @@ fn over_https(headers: &HeaderMap) -> bool {
         .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
 }
 
+/// Whether cookies must be `Secure`: the site is served over https (its configured address is an
+/// `https://` URL, as behind a proxy that ends TLS), or this request came over https.
+fn secure_cookies(headers: &HeaderMap, disclosure: &Disclosure) -> bool {
+    let base = disclosure.config().base_url.trim_start();
+    base.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://")) || over_https(headers)
+}
+
 /// The `Set-Cookie` value of the session cookie; an empty value with `max_age` 0 removes it.
 fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
@@ -193,18 +200,25 @@ fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("cw_session=; Max-Age=0"))
 }
 
-/// Refuses a POST whose `Origin` header names another site. A request without the header (not from
-/// a browser, or an old one) passes: the CSRF field is the real check.
-fn check_origin(headers: &HeaderMap, disclosure: &Disclosure) -> Result<(), Stop> {
-    let Some(origin) = headers.get(header::ORIGIN) else { return Ok(()) };
+/// Whether a request may come from the page that sent it: it names no `Origin` (not from a browser,
+/// or an old one), or its `Origin` is this site, by the address it was reached at or the configured
+/// one. A browser sends `Origin` with every cross-site POST; `null` (an opaque origin) is another site.
+pub(crate) fn same_site_origin(headers: &HeaderMap, base_url: &str) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else { return true };
     let origin = origin.to_str().unwrap_or_default().trim().trim_end_matches('/');
-    let configured = disclosure.config().base_url.trim_end_matches('/');
+    let configured = base_url.trim_end_matches('/');
     let authority = origin.split_once("://").map(|(_, authority)| authority);
     let host = headers.get("x-forwarded-host").or_else(|| headers.get(header::HOST)).and_then(|v| v.to_str().ok());
     let same_host = matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h.trim()));
     let same_base = !configured.is_empty()
         && configured.strip_prefix(origin).is_some_and(|rest| rest.starts_with('/') || rest.is_empty());
-    if same_host || same_base {
+    same_host || same_base
+}
+
+/// Refuses a POST whose `Origin` header names another site. A request without the header passes: the
+/// CSRF field is the real check.
+fn check_origin(headers: &HeaderMap, disclosure: &Disclosure) -> Result<(), Stop> {
+    if same_site_origin(headers, &disclosure.config().base_url) {
         Ok(())
     } else {
         Err(Stop::new(error_page(

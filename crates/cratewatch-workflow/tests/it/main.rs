@@ -2,6 +2,7 @@
 //! `cratewatch user` commands call it: on a scratch SQLite store and on the PostgreSQL server of
 //! `$CRATEWATCH_TEST_POSTGRES_URL`, with a settable clock.
 
+mod reports;
 mod users;
 
 use std::sync::Arc;

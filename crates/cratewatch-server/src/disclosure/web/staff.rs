@@ -11,8 +11,8 @@ use cratewatch_store::ReportRecord;
 use maud::{Markup, html};
 
 use super::{
-    Form, Reply, Stop, Viewer, csrf_refused, enabled, layout, over_https, page, same_secret, see_other, session_cookie,
-    session_id, signed_in, state_label, viewer, when, workflow_error,
+    Form, Reply, Stop, Viewer, csrf_refused, enabled, layout, page, same_secret, secure_cookies, see_other,
+    session_cookie, session_id, signed_in, state_label, viewer, when, workflow_error,
 };
 use crate::app::AppState;
 use crate::disclosure::{Disclosure, WorkflowError, millis};
@@ -69,7 +69,7 @@ pub(super) async fn post_signin(State(state): State<Arc<AppState>>, request: Req
         Err(e) => return Err(e.into()),
     };
     let mut response = see_other("/disclosure");
-    let cookie = session_cookie(&session.id, session.ttl.as_secs(), over_https(&parts.headers));
+    let cookie = session_cookie(&session.id, session.ttl.as_secs(), secure_cookies(&parts.headers, disclosure));
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
 }
@@ -84,7 +84,7 @@ fn capitalized(text: &str) -> String {
 pub(super) async fn post_signout(State(state): State<Arc<AppState>>, request: Request) -> Reply {
     let disclosure = enabled(&state)?;
     let (parts, body) = request.into_parts();
-    let secure = over_https(&parts.headers);
+    let secure = secure_cookies(&parts.headers, disclosure);
     let signed_out = || {
         let mut response = see_other("/signin");
         response.headers_mut().insert(header::SET_COOKIE, session_cookie("", 0, secure));
