@@ -97,7 +97,7 @@ pub(super) async fn post_signout(State(state): State<Arc<AppState>>, request: Re
         return Err(csrf_refused(Some(&viewer)));
     }
     if let Some(id) = session_id(&parts.headers) {
-        disclosure.sign_out(id).await?;
+        disclosure.sign_out(&id).await?;
     }
     Ok(signed_out())
 }
