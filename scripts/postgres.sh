@@ -5,17 +5,16 @@
 #   scripts/postgres.sh stop    stop it
 #   scripts/postgres.sh url     print its URL
 #
-# It listens on 127.0.0.1:54329 only ($CRATEWATCH_TEST_POSTGRES_PORT chooses another port, so that
-# several checkouts on one machine each run their own), keeps its data in target/postgres, trusts every
-# local connection and has a `cratewatch` superuser. Each test creates and drops a database of its own
-# on it. Both commands are idempotent. Use it like this:
+# It listens on 127.0.0.1:54329 only, keeps its data in target/postgres, trusts every local connection
+# and has a `cratewatch` superuser. Each test creates and drops a database of its own on it. Both
+# commands are idempotent. Use it like this:
 #
 #   export CRATEWATCH_TEST_POSTGRES_URL="$(scripts/postgres.sh start)"
 #   cargo test -p cratewatch-store
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-PORT=${CRATEWATCH_TEST_POSTGRES_PORT:-54329}
+PORT=54329
 DATA="$PWD/target/postgres"
 URL="postgres://cratewatch@127.0.0.1:$PORT/postgres"
 
