@@ -64,9 +64,11 @@ pub struct CompiledDb {
     elapsed: Duration,
 }
 
-/// The bytes of a cache file, mapped from disk or just built in memory.
+/// The bytes of a cache file, mapped from disk (Unix), read from disk (elsewhere) or just built in
+/// memory.
 #[derive(Debug)]
 enum Image {
+    #[cfg(unix)]
     Mapped(memmap2::Mmap),
     Built(Vec<u8>),
 }
@@ -76,6 +78,7 @@ impl std::ops::Deref for Image {
 
     fn deref(&self) -> &[u8] {
         match self {
+            #[cfg(unix)]
             Image::Mapped(map) => map,
             Image::Built(bytes) => bytes,
         }
@@ -83,7 +86,8 @@ impl std::ops::Deref for Image {
 }
 
 impl Image {
-    /// Maps the cache file at `path`.
+    /// Maps the cache file.
+    #[cfg(unix)]
     fn map(file: &File) -> std::io::Result<Image> {
         // SAFETY: a mapping is only sound while nobody changes the file under it. cratewatch never
         // writes a cache file in place: a new one is written beside it and renamed over it, which
@@ -92,6 +96,17 @@ impl Image {
         #[expect(unsafe_code, reason = "mapping saves copying the cache into fresh memory on every run")]
         let map = unsafe { memmap2::Mmap::map(file)? };
         Ok(Image::Mapped(map))
+    }
+
+    /// Reads the cache file. Elsewhere than on Unix the file is read, not mapped: the soundness
+    /// argument above rests on renaming a new file over a mapped one, which Windows refuses (a mapped
+    /// file cannot be replaced), so a mapping there would block every rebuild while a reader runs.
+    #[cfg(not(unix))]
+    fn map(mut file: &File) -> std::io::Result<Image> {
+        use std::io::Read;
+        let mut bytes = Vec::with_capacity(file.metadata().map_or(0, |m| m.len() as usize));
+        file.read_to_end(&mut bytes)?;
+        Ok(Image::Built(bytes))
     }
 }
 

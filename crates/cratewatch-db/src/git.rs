@@ -89,6 +89,8 @@ const STDERR_LINES: usize = 8;
 const REPO: &str = "repo.git";
 const TREES: &str = "trees";
 const CURRENT: &str = "current";
+/// The file a sync locks (`flock`, Unix only).
+#[cfg(unix)]
 const LOCK: &str = "lock";
 /// The branch of the bare repository that holds the synced tip.
 const SYNCED_BRANCH: &str = "synced";
@@ -211,34 +213,18 @@ impl Timestamp {
     }
 }
 
+/// 1970-01-01T00:00:00 on the UTC calendar.
+const UNIX_EPOCH: jiff::civil::DateTime = jiff::civil::date(1970, 1, 1).at(0, 0, 0, 0);
+
 impl fmt::Display for Timestamp {
     /// RFC 3339 in UTC with a `Z`: `YYYY-MM-DDTHH:MM:SSZ`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let days = self.secs.div_euclid(86_400);
-        let second_of_day = self.secs.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
-        let (hour, minute, second) = (second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60);
-        write!(f, "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+        // Civil time, not `jiff::Timestamp`: a jiff timestamp stops a day short of 9999-12-31 (it must
+        // fit every UTC offset), while the civil calendar covers the years 0000 to 9999 whole, so this
+        // never fails. jiff prints a whole second without a fraction, and these years with 4 digits.
+        let utc = UNIX_EPOCH.checked_add(jiff::SignedDuration::from_secs(self.secs)).map_err(|_| fmt::Error)?;
+        write!(f, "{utc}Z")
     }
-}
-
-/// The proleptic Gregorian date `days` days after 1970-01-01. The calendar repeats every 400 years
-/// (146,097 days); counting years from March 1st puts the leap day at the end of a year, so the month
-/// follows from the day of the year by one linear formula.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    // Days since 0000-03-01 (719,468 days before 1970-01-01), split into 400-year cycles. Within a
-    // cycle, the three corrections count the leap days skipped every 4, 100 and 400 years.
-    let since_march_0000 = days + 719_468;
-    let cycle = since_march_0000.div_euclid(146_097);
-    let day_of_cycle = since_march_0000.rem_euclid(146_097);
-    let year_of_cycle = (day_of_cycle - day_of_cycle / 1_460 + day_of_cycle / 36_524 - day_of_cycle / 146_096) / 365;
-    let day_of_year = day_of_cycle - (365 * year_of_cycle + year_of_cycle / 4 - year_of_cycle / 100);
-    // Months counted from March = 0.
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
-    let year = cycle * 400 + year_of_cycle + i64::from(month <= 2);
-    (year, month, day)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1111,11 +1097,18 @@ mod tests {
 
     #[test]
     fn every_day_of_four_centuries_follows_the_previous_one() {
-        // Walking day by day from 1900 to 2300 must step the calendar by exactly one day each time.
-        let mut prev = civil_from_days(-25_567); // 1900-01-01
+        // Walking day by day from 1900 to 2300 must step the printed calendar by exactly one day each
+        // time.
+        let date = |days: i64| {
+            let text = Timestamp::from_unix_seconds(days * 86_400).unwrap().to_string();
+            assert!(text.ends_with("T00:00:00Z") && text.len() == 20, "{text}");
+            let field = |range: std::ops::Range<usize>| text[range].parse::<i64>().unwrap();
+            (field(0..4), field(5..7), field(8..10))
+        };
+        let mut prev = date(-25_567); // 1900-01-01
         assert_eq!(prev, (1900, 1, 1));
         for days in -25_566..120_000 {
-            let (y, m, d) = civil_from_days(days);
+            let (y, m, d) = date(days);
             let (py, pm, pd) = prev;
             let leap = (py % 4 == 0 && py % 100 != 0) || py % 400 == 0;
             let month_len = match pm {

@@ -120,8 +120,9 @@ impl fmt::Display for Forbidden {
 /// - The reporter of a report (any role) may view it and add messages as the reporter.
 /// - A reporter may do nothing else.
 /// - A responder may view and act on the reports whose handler they are, except [`Action::Assign`],
-///   [`Action::Publish`], [`Action::LiftEmbargoEarly`] and [`Action::Withdraw`]; listing every report
-///   is not for them either. Those are for coordinators.
+///   [`Action::Publish`], [`Action::LiftEmbargoEarly`] and [`Action::Withdraw`], and except
+///   [`Action::StartFix`] naming someone else as the handler (which is assigning); listing every
+///   report is not for them either. Those are for coordinators.
 /// - A coordinator may do everything but manage users; an admin may do everything.
 ///
 /// [`apply`](crate::apply) calls this itself; call it directly for the operations that are not
@@ -152,6 +153,10 @@ pub fn authorize(actor: &Actor, report: Option<&Report>, op: Operation<'_>) -> R
             Operation::Act(
                 Action::Assign { .. } | Action::Publish | Action::LiftEmbargoEarly { .. } | Action::Withdraw { .. },
             ) => Err(deny("only coordinators assign, publish, lift embargoes and withdraw")),
+            // Naming someone else as the handler is assigning.
+            Operation::Act(Action::StartFix { handler, .. }) if actor.user != Some(*handler) => {
+                Err(deny("a responder can start the fix only as its handler; a coordinator assigns others"))
+            }
             _ => {
                 let assigned = report.and_then(|r| r.handler).is_some_and(|h| actor.user == Some(h));
                 if assigned { Ok(()) } else { Err(deny("the report is not assigned to them")) }

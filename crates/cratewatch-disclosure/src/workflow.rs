@@ -185,14 +185,7 @@ pub fn apply(report: &Report, action: &Action, actor: &Actor, now: Timestamp) ->
             if !similar_code_audited {
                 return Err(invalid("the code is not audited for similar problems".to_owned()));
             }
-            // Choosing someone else as handler is assigning, which is the coordinators' to do.
-            if !matches!(actor.role, Role::Coordinator | Role::Admin) && actor.user != Some(*handler) {
-                return Err(invalid(format!(
-                    "a {} can start the fix only as its handler (user {}); a coordinator assigns others",
-                    actor.role,
-                    actor.user.map_or_else(|| "none".to_owned(), |u| u.to_string())
-                )));
-            }
+            // Choosing someone else as handler is assigning: `authorize` refused it to responders.
             next.handler = Some(*handler);
             next.affected_versions_confirmed = true;
             next.similar_code_audited = true;

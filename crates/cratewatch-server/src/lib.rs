@@ -25,7 +25,6 @@ mod handlers;
 mod health;
 mod knowledge;
 mod listener;
-mod mail;
 mod markdown;
 mod metrics;
 mod middleware;
@@ -39,10 +38,8 @@ mod state;
 
 pub use crate::access::{Access, RouteInfo};
 pub use crate::app::router;
-pub use crate::disclosure::{Disclosure, DisclosureConfig, Principal, ReportView, Submission, Tick, WorkflowError};
 pub use crate::health::SyncStatus;
 pub use crate::knowledge::{Entry, Knowledge, Provenance, SourceFile, SourceWeb, normalize};
-pub use crate::mail::{Mail, MailError, Mailer, NoMailer, SmtpMailer};
 pub use crate::routes::routes;
 pub use crate::security::{CrateSecurity, VersionState};
 pub use crate::serve::{DbSource, DisclosureSetup, ServeConfig, load_sources, serve};

@@ -10,11 +10,11 @@ use std::time::{Duration, SystemTime};
 use crate::disclosure::{Disclosure, DisclosureConfig, Tick};
 use crate::health::panic_message;
 use crate::knowledge::{Knowledge, Provenance, SourceWeb};
-use crate::mail::Mailer;
 use crate::state::{AppState, Settings};
 use cratewatch_db::GitMirror;
 use cratewatch_disclosure::Clock;
 use cratewatch_store::Store;
+use cratewatch_workflow::Mailer;
 
 use cratewatch_index::CrateSource;
 

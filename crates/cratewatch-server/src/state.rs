@@ -155,7 +155,7 @@ impl AppState {
     /// withdraws, and on every scheduler tick (another replica may have published).
     pub async fn refresh_published(&self) -> Result<(), crate::disclosure::WorkflowError> {
         if let Some(disclosure) = self.disclosure() {
-            let entries = disclosure.published_entries().await?;
+            let entries = crate::disclosure::published_entries(disclosure).await?;
             let current = self.published.load();
             let same = current.len() == entries.len()
                 && current.iter().zip(&entries).all(|(a, b)| a.advisory == b.advisory && a.modified == b.modified);

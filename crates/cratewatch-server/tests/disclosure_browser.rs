@@ -18,9 +18,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use cratewatch_disclosure::{Clock, ManualClock};
-use cratewatch_server::{DbSource, DisclosureConfig, DisclosureSetup, NoIndex, NoMailer, ServeConfig, Settings, serve};
+use cratewatch_server::{DbSource, DisclosureSetup, NoIndex, ServeConfig, Settings, serve};
 use cratewatch_store::Store;
 use cratewatch_testdata::{advisory_db, scratch_dir, workspace_root};
+use cratewatch_workflow::{DisclosureConfig, NoMailer};
 use fantoccini::{Client, Locator};
 use jiff::SignedDuration;
 use serde_json::json;

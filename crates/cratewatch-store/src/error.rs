@@ -25,15 +25,11 @@ pub enum Error<E = Infallible> {
         /// The driver's error.
         source: sqlx::Error,
     },
-    /// A migration failed; the transaction that ran it was rolled back.
-    #[error("cannot apply migration {version} ({name}) to the store: {source}")]
+    /// The migrations failed; the transaction that ran them was rolled back.
+    #[error("cannot migrate the store: {source}")]
     Migrate {
-        /// The migration's version.
-        version: i64,
-        /// The migration's name.
-        name: &'static str,
-        /// The driver's error.
-        source: sqlx::Error,
+        /// sqlx's migrator's error.
+        source: sqlx::migrate::MigrateError,
     },
     /// The database was migrated by a newer program: this one must not touch it.
     #[error(
@@ -46,19 +42,14 @@ pub enum Error<E = Infallible> {
         /// The highest migration this program has.
         supported: i64,
     },
-    /// The database records a migration under another name than this program's: it was migrated by an
-    /// incompatible build.
-    #[error(
-        "cannot open the store: migration {version} is recorded as {recorded:?}, but this program calls \
-         it {expected:?}"
-    )]
+    /// The database records a migration that this program's migrations do not match: it was migrated
+    /// by an incompatible build, or a migration file was edited after it shipped.
+    #[error("cannot open the store: migration {version} {reason}")]
     SchemaMismatch {
         /// The migration's version.
         version: i64,
-        /// The name recorded in the database.
-        recorded: String,
-        /// The name this program gives it.
-        expected: &'static str,
+        /// What does not match.
+        reason: &'static str,
     },
     /// A query failed.
     #[error("cannot {operation}: {source}")]

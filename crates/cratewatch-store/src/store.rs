@@ -1,5 +1,6 @@
 //! Opening the store: the URL, the pool, the SQLite settings, and the transactions every write uses.
 
+use std::path::Path;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
@@ -71,7 +72,9 @@ impl Store {
         let open_error = |source| Error::Open { url: shown.clone(), source };
         let options = match backend {
             Backend::Sqlite => {
-                create_parent(&url).map_err(|error| open_error(sqlx::Error::Io(error)))?;
+                let options: sqlx::sqlite::SqliteConnectOptions = url.parse().map_err(open_error)?;
+                secure_sqlite_files(options.get_filename(), creates_file(&url))
+                    .map_err(|error| open_error(sqlx::Error::Io(error)))?;
                 set_wal(&url).await.map_err(open_error)?;
                 AnyPoolOptions::new().max_connections(SQLITE_MAX_CONNECTIONS).after_connect(|conn, _| {
                     Box::pin(async move {
@@ -134,14 +137,63 @@ fn sqlite_url(url: &str) -> Result<String, &'static str> {
     }
 }
 
-/// Creates the directory of a SQLite file if it is missing.
-fn create_parent(url: &str) -> std::io::Result<()> {
-    let path = url.split_once('?').map_or(url, |(path, _)| path);
-    let path = std::path::Path::new(path.trim_start_matches("sqlite:").trim_start_matches("//"));
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent),
-        _ => Ok(()),
+/// Whether opening the URL creates a missing database file (`mode=rwc`, which [`sqlite_url`] adds
+/// when the URL sets no mode).
+fn creates_file(url: &str) -> bool {
+    url.split_once('?').is_some_and(|(_, query)| query.split('&').any(|pair| pair == "mode=rwc"))
+}
+
+/// The SQLite store holds embargoed reports and reporters' addresses, so its files are for the
+/// service's user alone. A missing directory is created owner-only (0700) and a missing database file
+/// owner-only (0600) before SQLite opens it; SQLite gives the `-wal`, `-shm` and `-journal` files it
+/// creates the database file's mode. Files already there that others may read (a store created by an
+/// older cratewatch, or by hand) are tightened to the owner's bits, with a warning in the log; one that
+/// cannot be tightened (another user's) gets a warning only.
+fn secure_sqlite_files(path: &Path, create: bool) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(parent)?;
     }
+    if create {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(path) {
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(error),
+        }
+    }
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let file = Path::new(&file);
+        let Ok(meta) = std::fs::metadata(file) else { continue };
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 == 0 {
+            continue;
+        }
+        let tightened = mode & 0o700;
+        match std::fs::set_permissions(file, std::fs::Permissions::from_mode(tightened)) {
+            Ok(()) => tracing::warn!(
+                path = %file.display(),
+                "the disclosure store was readable by other users (mode {mode:o}); its mode is now {tightened:o}"
+            ),
+            Err(error) => tracing::warn!(
+                path = %file.display(),
+                %error,
+                "the disclosure store is readable by other users (mode {mode:o}) and its mode cannot be changed; \
+                 run `chmod 600` on it"
+            ),
+        }
+    }
+    Ok(())
 }
 
 /// Puts a SQLite database in WAL mode, a setting kept in the file. Switching needs an exclusive lock,

@@ -12,7 +12,9 @@ use cratewatch_store::ReportRecord;
 use serde_json::{Value, json};
 
 use super::input::parse_action;
-use super::{Disclosure, Principal, ReportView, Submission, WorkflowError};
+use cratewatch_workflow::{Principal, ReportView, Submission};
+
+use super::{Disclosure, WorkflowError};
 use crate::error::envelope as errors;
 use crate::state::AppState;
 
@@ -47,12 +49,13 @@ impl IntoResponse for Refusal {
 impl From<WorkflowError> for Refusal {
     fn from(e: WorkflowError) -> Refusal {
         let status = match &e {
+            WorkflowError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             WorkflowError::NotFound(_) => StatusCode::NOT_FOUND,
             WorkflowError::Forbidden(_) => StatusCode::FORBIDDEN,
             WorkflowError::Conflict(_) => StatusCode::CONFLICT,
             WorkflowError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            WorkflowError::Store(detail) => {
-                tracing::error!(%detail, "disclosure store failure");
+            e => {
+                tracing::error!(detail = %e, "disclosure store failure");
                 return Refusal::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "the disclosure store failed; see the server log",
@@ -60,12 +63,6 @@ impl From<WorkflowError> for Refusal {
             }
         };
         Refusal::new(status, e.to_string())
-    }
-}
-
-impl IntoResponse for WorkflowError {
-    fn into_response(self) -> Response {
-        Refusal::from(self).into_response()
     }
 }
 
@@ -84,13 +81,26 @@ async fn principal(disclosure: &Disclosure, headers: &HeaderMap) -> Result<Princ
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+        .and_then(bearer_token)
         .ok_or_else(|| unauthorized("the `Authorization` header must be `Bearer TOKEN`"))?;
     disclosure
         .principal_for_token(token)
         .await?
         .ok_or_else(|| unauthorized("the token is not valid (unknown, revoked, or its user is disabled)"))
+}
+
+/// The token of an `Authorization` value `Bearer TOKEN`. The scheme's name is case-insensitive and
+/// one or more spaces follow it (RFC 9110 §11.4, §11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim_start();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Whether the request's `Content-Type` is `application/json` (any case, any parameters).
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    value.split(';').next().is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
 fn json_body(body: &Bytes) -> Result<serde_json::Map<String, Value>, Refusal> {
@@ -115,8 +125,26 @@ fn field(map: &serde_json::Map<String, Value>, name: &str) -> Option<String> {
 }
 
 /// `POST /api/v1/reports`: a new private report. Anyone may submit; at most 5 per hour per address.
+///
+/// Only as JSON (415 otherwise) and not from a page of another site (403): HTML forms and `fetch`
+/// without a CORS preflight can send `text/plain` to any site, but never `application/json`, and
+/// browsers name the sending page's site in `Origin`. Otherwise any web page could make its visitors'
+/// browsers file reports (and use up their addresses' limit). Both are checked before the limit
+/// counts the request.
 pub(crate) async fn submit_report(State(state): State<Arc<AppState>>, request: Request) -> Result<Response, Refusal> {
     let disclosure = enabled(&state)?;
+    if !is_json(request.headers()) {
+        return Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "a report must be sent as `Content-Type: application/json`",
+        ));
+    }
+    if !crate::disclosure::web::same_site_origin(request.headers(), &disclosure.config().base_url) {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "reports cannot be sent from a page of another site: its `Origin` is not this site",
+        ));
+    }
     let client = crate::disclosure::input::client_ip(&request, state.trusted_proxies());
     if let Err(wait) = state.report_limiter.check(client) {
         let mut response =
@@ -365,4 +393,34 @@ fn view_json(view: &ReportView, staff: bool) -> Value {
             "sent_at": ms(n.sent_at), "last_error": n.last_error,
         })).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_tokens_are_read_whatever_the_case_of_the_scheme() {
+        for value in ["Bearer cw_1", "bearer cw_1", "BEARER  cw_1", " bEaReR cw_1 "] {
+            assert_eq!(bearer_token(value), Some("cw_1"), "{value:?}");
+        }
+        for value in ["Basic cw_1", "Bearer", "Bearer ", "Bearercw_1", "cw_1", ""] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn json_is_recognised_by_its_media_type() {
+        let with = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static(value));
+            is_json(&headers)
+        };
+        assert!(with("application/json"));
+        assert!(with("Application/JSON; charset=utf-8"));
+        assert!(!with("text/plain"));
+        assert!(!with("application/x-www-form-urlencoded"));
+        assert!(!with("application/jsonx"));
+        assert!(!is_json(&HeaderMap::new()));
+    }
 }

@@ -25,11 +25,15 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use cookie::{Cookie, SameSite};
 use cratewatch_disclosure::Role;
 use cratewatch_store::UserRecord;
 use maud::{DOCTYPE, Markup, html};
+use subtle::ConstantTimeEq;
 
-use super::{Disclosure, Principal, WorkflowError, time};
+use cratewatch_workflow::Principal;
+
+use super::{Disclosure, WorkflowError, time};
 use crate::state::AppState;
 
 pub(crate) use report::{get_report, post_action, post_preview};
@@ -64,12 +68,13 @@ pub(crate) type Reply = Result<Response, Stop>;
 /// and shown without details.
 fn workflow_error(e: &WorkflowError, viewer: Option<&Viewer>) -> Response {
     let (status, title) = match e {
+        WorkflowError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "Not signed in"),
         WorkflowError::NotFound(_) => (StatusCode::NOT_FOUND, "Not found"),
         WorkflowError::Forbidden(_) => (StatusCode::FORBIDDEN, "Not allowed"),
         WorkflowError::Conflict(_) => (StatusCode::CONFLICT, "Conflict"),
         WorkflowError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid request"),
-        WorkflowError::Store(detail) => {
-            tracing::error!(%detail, "disclosure store failure");
+        e => {
+            tracing::error!(detail = %e, "disclosure store failure");
             let detail = "The disclosure store failed; the server log has the details. Please try again later.";
             return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Server error", detail, viewer);
         }
@@ -126,23 +131,24 @@ struct Viewer {
 
 const SESSION_COOKIE: &str = "cw_session";
 
-/// The value of the session cookie, if the request has one.
-fn session_id(headers: &HeaderMap) -> Option<&str> {
+/// The value of the session cookie, if the request has one (`Cookie` headers read by the `cookie`
+/// crate; cookies it cannot parse are skipped).
+fn session_id(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.trim())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == SESSION_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
         .filter(|value| !value.is_empty())
 }
 
 /// The signed-in user of the request, if their session is valid.
 async fn viewer(disclosure: &Disclosure, headers: &HeaderMap) -> Result<Option<Viewer>, WorkflowError> {
     let Some(id) = session_id(headers) else { return Ok(None) };
-    let Some((principal, csrf)) = disclosure.principal_for_session(id).await? else { return Ok(None) };
+    let Some((principal, csrf)) = disclosure.principal_for_session(&id).await? else { return Ok(None) };
     let (user, role) = match &principal {
         Principal::User { user, role, .. } => (user.clone(), *role),
         Principal::Reporter { .. } => return Ok(None),
@@ -164,25 +170,45 @@ fn over_https(headers: &HeaderMap) -> bool {
         .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
 }
 
-/// The `Set-Cookie` value of the session cookie; an empty value with `max_age` 0 removes it.
-fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}{secure}");
-    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("cw_session=; Max-Age=0"))
+/// Whether cookies must be `Secure`: the site is served over https (its configured address is an
+/// `https://` URL, as behind a proxy that ends TLS), or this request came over https.
+fn secure_cookies(headers: &HeaderMap, disclosure: &Disclosure) -> bool {
+    let base = disclosure.config().base_url.trim_start();
+    base.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://")) || over_https(headers)
 }
 
-/// Refuses a POST whose `Origin` header names another site. A request without the header (not from
-/// a browser, or an old one) passes: the CSRF field is the real check.
-fn check_origin(headers: &HeaderMap, disclosure: &Disclosure) -> Result<(), Stop> {
-    let Some(origin) = headers.get(header::ORIGIN) else { return Ok(()) };
+/// The `Set-Cookie` value of the session cookie (HttpOnly, SameSite=Strict, the whole site, `Secure`
+/// when asked); an empty value with `max_age` 0 removes it.
+fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let cookie = Cookie::build((SESSION_COOKIE, value))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .secure(secure)
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static("cw_session=; Max-Age=0"))
+}
+
+/// Whether a request may come from the page that sent it: it names no `Origin` (not from a browser,
+/// or an old one), or its `Origin` is this site, by the address it was reached at or the configured
+/// one. A browser sends `Origin` with every cross-site POST; `null` (an opaque origin) is another site.
+pub(crate) fn same_site_origin(headers: &HeaderMap, base_url: &str) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else { return true };
     let origin = origin.to_str().unwrap_or_default().trim().trim_end_matches('/');
-    let configured = disclosure.config.base_url.trim_end_matches('/');
+    let configured = base_url.trim_end_matches('/');
     let authority = origin.split_once("://").map(|(_, authority)| authority);
     let host = headers.get("x-forwarded-host").or_else(|| headers.get(header::HOST)).and_then(|v| v.to_str().ok());
     let same_host = matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h.trim()));
     let same_base = !configured.is_empty()
         && configured.strip_prefix(origin).is_some_and(|rest| rest.starts_with('/') || rest.is_empty());
-    if same_host || same_base {
+    same_host || same_base
+}
+
+/// Refuses a POST whose `Origin` header names another site. A request without the header passes: the
+/// CSRF field is the real check.
+fn check_origin(headers: &HeaderMap, disclosure: &Disclosure) -> Result<(), Stop> {
+    if same_site_origin(headers, &disclosure.config().base_url) {
         Ok(())
     } else {
         Err(Stop::new(error_page(
@@ -194,10 +220,9 @@ fn check_origin(headers: &HeaderMap, disclosure: &Disclosure) -> Result<(), Stop
     }
 }
 
-/// Compares two secrets in time that depends only on their lengths.
+/// Compares two secrets (CSRF fields) in time that depends only on their lengths (`subtle`).
 fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// The 403 page of a form whose CSRF field is missing or wrong.
@@ -215,29 +240,24 @@ fn csrf_refused(viewer: Option<&Viewer>) -> Stop {
 struct Form(Vec<(String, String)>);
 
 impl Form {
-    /// Reads the request body as a form. Malformed escapes are kept as they are, and invalid UTF-8 is
-    /// replaced: the fields are then validated like any other input. Line breaks become `\n`:
-    /// browsers send a textarea's lines separated by CR LF, which the advisory format does not expect.
+    /// Reads the request body as a form, decoded by `serde_urlencoded` as browsers encode it (`+` is a
+    /// space; malformed escapes are kept as they are, invalid UTF-8 is replaced: the fields are then
+    /// validated like any other input). Line breaks become `\n`: browsers send a textarea's lines
+    /// separated by CR LF, which the advisory format does not expect.
     async fn read(body: Body, limit: usize) -> Result<Form, Stop> {
         let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
             Stop::new(error_page(StatusCode::PAYLOAD_TOO_LARGE, "Too large", "The form is too large.", None))
         })?;
-        Ok(Form::parse(&bytes))
+        Form::parse(&bytes).map_err(|e| {
+            let detail = format!("The form could not be read: {e}.");
+            Stop::new(error_page(StatusCode::BAD_REQUEST, "Bad request", &detail, None))
+        })
     }
 
-    fn parse(bytes: &[u8]) -> Form {
-        let fields = bytes
-            .split(|&b| b == b'&')
-            .filter(|pair| !pair.is_empty())
-            .map(|pair| {
-                let (name, value) = match pair.iter().position(|&b| b == b'=') {
-                    Some(i) => (&pair[..i], &pair[i + 1..]),
-                    None => (pair, &[][..]),
-                };
-                (decode(name), decode(value).replace("\r\n", "\n").replace('\r', "\n"))
-            })
-            .collect();
-        Form(fields)
+    fn parse(bytes: &[u8]) -> Result<Form, serde_urlencoded::de::Error> {
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes)?;
+        let lines = |value: String| value.replace("\r\n", "\n").replace('\r', "\n");
+        Ok(Form(fields.into_iter().map(|(name, value)| (name, lines(value))).collect()))
     }
 
     /// The first value of the field.
@@ -249,28 +269,6 @@ impl Form {
     fn text(&self, name: &str) -> Option<&str> {
         self.get(name).map(str::trim).filter(|v| !v.is_empty())
     }
-}
-
-/// Percent-decodes one form name or value (`+` is a space).
-fn decode(raw: &[u8]) -> String {
-    let hex = |b: u8| char::from(b).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < raw.len() => match (hex(raw[i + 1]), hex(raw[i + 2])) {
-                (Some(high), Some(low)) => {
-                    out.push(high << 4 | low);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A stored time for people: `2026-11-22 09:00 UTC`.
@@ -332,13 +330,15 @@ mod tests {
 
     #[test]
     fn forms_decode_like_browsers_encode() {
-        let form = Form::parse(b"a=1+2&b=%3Cx%3E%26&c&d=%zz%4&e=%C3%A9&a=second&=empty&f=x%0D%0Ay%0Dz%0A");
+        let form =
+            Form::parse(b"a=1+2&b=%3Cx%3E%26&c&d=%zz%4&e=%C3%A9&a=second&=empty&f=x%0D%0Ay%0Dz%0A&g=%FF").unwrap();
         assert_eq!(form.get("a"), Some("1 2"));
         assert_eq!(form.get("b"), Some("<x>&"));
         assert_eq!(form.get("c"), Some(""));
         assert_eq!(form.get("d"), Some("%zz%4"));
         assert_eq!(form.get("e"), Some("é"));
         assert_eq!(form.get("f"), Some("x\ny\nz\n"));
+        assert_eq!(form.get("g"), Some("\u{fffd}"), "invalid UTF-8 is replaced, not an error");
         assert_eq!(form.text("c"), None);
         assert_eq!(form.get("missing"), None);
     }
@@ -352,10 +352,18 @@ mod tests {
     }
 
     #[test]
+    fn the_session_cookie_is_http_only_strict_site_wide_and_secure_when_asked() {
+        let cookie = |secure| session_cookie("cw_1", 43_200, secure).to_str().unwrap().to_owned();
+        assert_eq!(cookie(false), "cw_session=cw_1; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200");
+        assert_eq!(cookie(true), "cw_session=cw_1; HttpOnly; SameSite=Strict; Secure; Path=/; Max-Age=43200");
+        assert_eq!(session_cookie("", 0, false), "cw_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    }
+
+    #[test]
     fn the_session_cookie_is_found_among_others() {
         let mut headers = HeaderMap::new();
         headers.insert(header::COOKIE, HeaderValue::from_static("a=b; cw_session=cw_123 ; c=d"));
-        assert_eq!(session_id(&headers), Some("cw_123"));
+        assert_eq!(session_id(&headers).as_deref(), Some("cw_123"));
         headers.insert(header::COOKIE, HeaderValue::from_static("cw_session="));
         assert_eq!(session_id(&headers), None);
     }

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cratewatch_disclosure::{Clock, ManualClock};
-use cratewatch_server::{DisclosureConfig, DisclosureSetup, Mailer, NoMailer, SmtpMailer};
+use cratewatch_server::DisclosureSetup;
 use cratewatch_store::Store;
+use cratewatch_workflow::{DisclosureConfig, Mailer, NoMailer, SmtpMailer};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
@@ -24,6 +25,7 @@ struct Workflow {
     coordinator: String,
     responder: (i64, String),
     other_responder: String,
+    other_responder_id: i64,
     read_only: String,
 }
 
@@ -47,16 +49,16 @@ impl Workflow {
         };
         let server = Server::start_disclosure(setup);
         let now = clock.now().as_millisecond();
-        let (coordinator, responder, other_responder, read_only) = server.block_on(async {
+        let (coordinator, responder, (other_responder_id, other_responder), read_only) = server.block_on(async {
             let store = Store::open(&url).await.unwrap();
             let (_, coordinator) = store.add_user("carol", "coordinator", &["read", "write"], now).await.unwrap();
             let (ruth, responder) = store.add_user("ruth", "responder", &["read", "write"], now).await.unwrap();
-            let (_, other) = store.add_user("rex", "responder", &["read", "write"], now).await.unwrap();
+            let (rex, other) = store.add_user("rex", "responder", &["read", "write"], now).await.unwrap();
             let (_, read_only) = store.add_user("olga", "coordinator", &["read"], now).await.unwrap();
             store.close().await;
-            (coordinator, (ruth.id, responder), other, read_only)
+            (coordinator, (ruth.id, responder), (rex.id, other), read_only)
         });
-        Workflow { server, clock, coordinator, responder, other_responder, read_only }
+        Workflow { server, clock, coordinator, responder, other_responder, other_responder_id, read_only }
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>, token: Option<&str>) -> (u16, Value) {
@@ -88,7 +90,7 @@ impl Workflow {
         (body["id"].as_i64().unwrap(), body["reporter_token"].as_str().unwrap().to_owned())
     }
 
-    fn tick(&self) -> cratewatch_server::Tick {
+    fn tick(&self) -> cratewatch_workflow::Tick {
         let state = Arc::clone(&self.server.state);
         self.server.block_on(async move {
             let tick = state.disclosure().unwrap().tick().await.unwrap();
@@ -544,4 +546,120 @@ fn concurrent_schedulers_escalate_each_overdue_deadline_once() {
     let (status, body) = w.act(1, &w.coordinator, json!({"action": "assign", "handler": 999}));
     assert_eq!(status, 422, "{body}");
     assert!(body["errors"][0]["detail"].as_str().unwrap().contains("user 999"), "{body}");
+}
+
+/// `POST` of `body` to `path` with exactly these headers (no content type unless given); the status and
+/// the body as JSON (`Null` when it is not JSON).
+fn post_raw(server: &Server, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, Value) {
+    let mut request = ureq::http::Request::builder().method("POST").uri(server.url(path));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = super::harness::agent().run(request.body(body.to_owned()).unwrap()).unwrap();
+    let status = response.status().as_u16();
+    let text = response.into_body().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A web page on another site must not be able to make its visitors' browsers file reports: a form
+/// or `fetch` without a preflight can send `text/plain`, never `application/json`, and a browser
+/// names the page's site in `Origin`. The report form refuses both already; the API must too.
+#[test]
+fn the_report_api_refuses_cross_site_submissions() {
+    let w = Workflow::start("sqlite", "cross-site", Arc::new(NoMailer));
+    let report = json!({"title": "Cross-site report", "description": "Filed by a page on another site."}).to_string();
+    let (status, body) = post_raw(&w.server, "/api/v1/reports", &[("content-type", "text/plain")], &report);
+    assert_eq!(status, 415, "{body}");
+    assert!(body["errors"][0]["detail"].as_str().unwrap().contains("application/json"), "{body}");
+    let (status, body) = post_raw(&w.server, "/api/v1/reports", &[], &report);
+    assert_eq!(status, 415, "no content type: {body}");
+    let json_from = |origin: &str| {
+        post_raw(&w.server, "/api/v1/reports", &[("content-type", "application/json"), ("origin", origin)], &report)
+    };
+    let (status, body) = json_from("https://attacker.example");
+    assert_eq!(status, 403, "{body}");
+    assert!(body["errors"][0]["detail"].as_str().unwrap().contains("another site"), "{body}");
+    let (status, body) = json_from("null");
+    assert_eq!(status, 403, "an opaque origin: {body}");
+    // Nothing was filed.
+    let (_, list) = w.call("GET", "/api/v1/reports", None, Some(&w.coordinator));
+    assert_eq!(list["reports"].as_array().unwrap().len(), 0, "{list}");
+    // The site itself (its configured address), and clients that send no `Origin`, may submit; a
+    // media type with parameters is still JSON.
+    let (status, body) = json_from("http://cratewatch.test");
+    assert_eq!(status, 201, "{body}");
+    let (status, body) =
+        post_raw(&w.server, "/api/v1/reports", &[("content-type", "Application/JSON; charset=utf-8")], &report);
+    assert_eq!(status, 201, "{body}");
+    let (_, list) = w.call("GET", "/api/v1/reports", None, Some(&w.coordinator));
+    assert_eq!(list["reports"].as_array().unwrap().len(), 2, "{list}");
+}
+
+/// RFC 9110 §11.1: the authentication scheme's name is case-insensitive.
+#[test]
+fn the_bearer_scheme_is_case_insensitive() {
+    let w = Workflow::start("sqlite", "bearer-case", Arc::new(NoMailer));
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let auth = format!("{scheme} {}", w.coordinator);
+        let (status, body) = w.server.send_json("GET", "/api/v1/reports", None, &[("authorization", &auth)]);
+        assert_eq!(status, 200, "{scheme}: {body}");
+    }
+    // Other schemes, and a scheme with no token, are still refused with the challenge.
+    for auth in [format!("Basic {}", w.coordinator), "Bearer".to_owned(), format!("Bearer{}", w.coordinator)] {
+        let (status, _) = w.server.send_json("GET", "/api/v1/reports", None, &[("authorization", &auth)]);
+        assert_eq!(status, 401, "{auth}");
+    }
+}
+
+/// Naming someone else as the handler is assigning, which a responder may not do: an authorization
+/// refusal (403, as the README says), not invalid input.
+#[test]
+fn a_responder_starting_the_fix_for_someone_else_is_forbidden() {
+    let w = Workflow::start("sqlite", "start-fix-other", Arc::new(NoMailer));
+    let (id, _) = w.submit("Zebrafinch overflow");
+    w.act_ok(id, &w.coordinator, json!({"action": "assign", "handler": w.responder.0}));
+    w.act_ok(id, &w.responder.1, json!({"action": "acknowledge"}));
+    w.act_ok(id, &w.responder.1, json!({"action": "accept"}));
+    let fix = |handler: i64| {
+        json!({"action": "start_fix", "handler": handler, "affected_versions_confirmed": true,
+               "similar_code_audited": true})
+    };
+    let (status, body) = w.act(id, &w.responder.1, fix(w.other_responder_id));
+    assert_eq!(status, 403, "{body}");
+    assert!(body["errors"][0]["detail"].as_str().unwrap().contains("only as its handler"), "{body}");
+    assert_eq!(w.view(id)["report"]["state"], "accepted", "nothing changed");
+    // As their own handler they may; a coordinator may name anyone.
+    w.act_ok(id, &w.responder.1, fix(w.responder.0));
+}
+
+/// A report's title is one line of text and a crate name has no control characters either: newlines,
+/// NUL, escapes and the like are refused with a 422 that names the field, and nothing is stored.
+#[test]
+fn titles_and_crate_names_with_control_characters_are_refused() {
+    let w = Workflow::start("sqlite", "control-chars", Arc::new(NoMailer));
+    // Four refusals and one success: the five reports an address may send in an hour. The service's
+    // own tests (cratewatch-workflow) go through every kind of control character.
+    let refused = [
+        ("Two\nlines", "smallvec", "title"),
+        ("Nul\0byte", "smallvec", "title"),
+        ("C1 \u{85} control", "smallvec", "title"),
+        ("Fine", "small\u{7}vec", "crate"),
+    ];
+    for (title, crate_name, field) in refused {
+        let report = json!({"title": title, "description": "x", "crate": crate_name});
+        let (status, body) = w.call("POST", "/api/v1/reports", Some(report.clone()), None);
+        assert_eq!(status, 422, "{report}: {body}");
+        let detail = body["errors"][0]["detail"].as_str().unwrap();
+        assert!(detail.contains(&format!("`{field}`")) && detail.contains("control character"), "{detail}");
+    }
+    let (_, list) = w.call("GET", "/api/v1/reports", None, Some(&w.coordinator));
+    assert_eq!(list["reports"].as_array().unwrap().len(), 0, "{list}");
+    // Text that is not a control character is fine: accents, emoji, quotes.
+    let (status, body) = w.call(
+        "POST",
+        "/api/v1/reports",
+        Some(json!({"title": "Débordement « bizarre » 🦀", "description": "x", "crate": "smallvec"})),
+        None,
+    );
+    assert_eq!(status, 201, "{body}");
 }

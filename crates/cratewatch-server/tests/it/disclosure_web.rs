@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cratewatch_disclosure::{Clock, ManualClock};
-use cratewatch_server::{DisclosureConfig, DisclosureSetup, NoMailer};
+use cratewatch_server::DisclosureSetup;
 use cratewatch_store::Store;
+use cratewatch_workflow::{DisclosureConfig, NoMailer};
 use jiff::SignedDuration;
 
 use super::harness::{Server, agent};
@@ -67,6 +68,11 @@ fn hidden(body: &str, name: &str) -> String {
 
 impl Site {
     fn start(name: &str) -> Site {
+        Site::start_at(name, "")
+    }
+
+    /// A site whose configured address (`--base-url`) is `base_url`.
+    fn start_at(name: &str, base_url: &str) -> Site {
         let store_url = cratewatch_testdata::store_url("sqlite", &format!("web-{name}"));
         let clock = ManualClock::new(START.parse().unwrap());
         let server = Server::start_disclosure(DisclosureSetup {
@@ -76,7 +82,7 @@ impl Site {
             config: DisclosureConfig {
                 coordinators: vec!["coordinators@cratewatch.test".into()],
                 distribution: vec!["distros@lists.test".into()],
-                base_url: String::new(),
+                base_url: base_url.to_owned(),
             },
             // The tests move the clock themselves; the scheduler must not race them.
             tick_interval: Duration::from_secs(3600),
@@ -683,4 +689,46 @@ fn a_responder_takes_an_assigned_report_to_publication_through_the_forms() {
     assert_eq!(site.server.get(&format!("/advisories/{rustsec_id}")).status, 200);
     let ruth = site.sign_in("ruth", ruth_token);
     assert!(ruth.report_page(id).body.contains("class=\"state published\""));
+}
+
+/// A site served over https (`--base-url https://...`, TLS ended by a proxy that sends no
+/// `X-Forwarded-Proto`) must not let browsers send its session cookie over plain http.
+#[test]
+fn the_session_cookie_is_secure_when_the_site_is_served_over_https() {
+    let site = Site::start_at("secure-cookie", "https://cratewatch.test");
+    let page = site.post("/signin", &[], &[("name", "carol"), ("token", &site.coordinator)]);
+    assert_eq!(page.status, 303, "{}", page.body);
+    let cookie = page.set_cookie.first().expect("a session cookie");
+    let attributes: Vec<&str> = cookie.split(';').map(str::trim).collect();
+    for flag in ["HttpOnly", "SameSite=Strict", "Path=/", "Secure"] {
+        assert!(attributes.contains(&flag), "{flag} missing: {cookie}");
+    }
+    // Signing out removes the cookie with the same attributes.
+    let session = cookie.split(';').next().unwrap();
+    let signed_in = site.get("/disclosure", Some(session));
+    assert_eq!(signed_in.status, 200, "{}", signed_in.body);
+    let csrf = hidden(&signed_in.body, "csrf");
+    let out = site.post("/signout", &[("cookie", session)], &[("csrf", &csrf)]);
+    assert_eq!(out.status, 303, "{}", out.body);
+    let removal = out.set_cookie.first().expect("the cookie removed");
+    assert!(removal.contains("Max-Age=0") && removal.split(';').any(|a| a.trim() == "Secure"), "{removal}");
+}
+
+/// The report form refuses what the service refuses: a title on several lines, or control characters
+/// in the title or the crate name, with the reason and the typed text kept.
+#[test]
+fn the_report_form_refuses_control_characters_in_the_title_and_crate() {
+    let site = Site::start("form-control-chars");
+    for (title, crate_name, field) in [("Two\nlines", "cw-web-demo", "title"), ("Fine", "cw\u{0}demo", "crate")] {
+        let page = site.post(
+            "/report",
+            &[],
+            &[("title", title), ("crate", crate_name), ("description", "Details that must not be lost.")],
+        );
+        assert_eq!(page.status, 422, "{}", page.body);
+        assert!(page.body.contains(&format!("`{field}`")) && page.body.contains("control character"), "{}", page.body);
+        assert!(page.body.contains("Details that must not be lost."), "the typed text is lost");
+    }
+    let carol = site.sign_in("carol", &site.coordinator);
+    assert!(carol.get("/disclosure").body.contains("No reports."), "nothing was stored");
 }

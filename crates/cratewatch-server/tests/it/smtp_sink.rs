@@ -112,7 +112,7 @@ impl SmtpSink {
 
 #[tokio::test]
 async fn smtp_mailer_delivers_to_a_relay_and_reports_its_refusals() {
-    use cratewatch_server::{Mail, Mailer, SmtpMailer};
+    use cratewatch_workflow::{Mail, Mailer, SmtpMailer};
 
     let sink = SmtpSink::start().await;
     let mailer = SmtpMailer::new("127.0.0.1", sink.address.port(), "cratewatch <security@cratewatch.test>").unwrap();

@@ -91,11 +91,11 @@ pub(crate) enum RoleArg {
 }
 
 impl RoleArg {
-    pub(crate) fn as_str(self) -> &'static str {
+    pub(crate) fn role(self) -> cratewatch_disclosure::Role {
         match self {
-            RoleArg::Responder => "responder",
-            RoleArg::Coordinator => "coordinator",
-            RoleArg::Admin => "admin",
+            RoleArg::Responder => cratewatch_disclosure::Role::Responder,
+            RoleArg::Coordinator => cratewatch_disclosure::Role::Coordinator,
+            RoleArg::Admin => cratewatch_disclosure::Role::Admin,
         }
     }
 }

@@ -9,10 +9,8 @@ use anyhow::{Context, bail};
 use cratewatch_db::GitMirror;
 use cratewatch_disclosure::SystemClock;
 use cratewatch_index::{CrateSource, IndexSnapshot, SparseIndex, SparseOptions};
-use cratewatch_server::{
-    DbSource, DisclosureConfig, DisclosureSetup, Mailer, MetricsAccess, NoIndex, NoMailer, ServeConfig, Settings,
-    SmtpMailer,
-};
+use cratewatch_server::{DbSource, DisclosureSetup, MetricsAccess, NoIndex, ServeConfig, Settings};
+use cratewatch_workflow::{DisclosureConfig, Mailer, NoMailer, SmtpMailer};
 
 use crate::cli::{LogFormat, ServeArgs};
 

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use cratewatch_store::Store;
+use cratewatch_workflow::{Disclosure, UserWithTokens};
 
 use crate::cli::{StoreArgs, UserCommand};
 
@@ -36,61 +37,51 @@ pub(crate) fn run(command: UserCommand) -> anyhow::Result<ExitCode> {
     runtime.block_on(user(command))
 }
 
-fn now() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
+/// The workflow service over the store, as the server runs it but without mail: user administration
+/// goes through the same service as the server's pages and API.
+async fn open(store: &StoreArgs) -> anyhow::Result<Disclosure> {
+    let url = database_url(store)?;
+    let store = Store::open(&url).await.with_context(|| format!("cannot open the store {url}"))?;
+    Ok(Disclosure::administration(store))
 }
 
 fn scopes(given: &[String]) -> Vec<&str> {
-    if given.is_empty() { vec!["read", "write"] } else { given.iter().map(String::as_str).collect() }
-}
-
-async fn open(store: &StoreArgs) -> anyhow::Result<Store> {
-    let url = database_url(store)?;
-    Store::open(&url).await.with_context(|| format!("cannot open the store {url}"))
+    given.iter().map(String::as_str).collect()
 }
 
 async fn user(command: UserCommand) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match command {
         UserCommand::Add { name, role, scopes: given, store } => {
-            let store = open(&store).await?;
-            if store.user_by_name(&name).await?.is_some() {
-                bail!("a user named `{name}` already exists (`cratewatch user token {name}` makes a new token)");
-            }
-            let (user, token) = store.add_user(&name, role.as_str(), &scopes(&given), now()).await?;
+            let workflow = open(&store).await?;
+            let (user, token) = workflow.add_user(&name, role.role(), &scopes(&given)).await?;
             writeln!(out, "user {} ({}) created with id {}", user.name, user.role, user.id)?;
             writeln!(out, "API token (shown once; only its hash is stored):")?;
             writeln!(out, "{token}")?;
         }
         UserCommand::List { store } => {
-            let store = open(&store).await?;
-            for user in store.list_users().await? {
+            let workflow = open(&store).await?;
+            for UserWithTokens { user, tokens } in workflow.users_with_tokens().await? {
                 let state = if user.disabled { " (disabled)" } else { "" };
                 writeln!(out, "{:>4}  {:<24} {}{state}", user.id, user.name, user.role)?;
-                for token in store.tokens(user.id).await? {
+                for token in tokens {
                     let revoked = if token.revoked_at.is_some() { ", revoked" } else { "" };
                     writeln!(out, "        token {} [{}]{revoked}", token.id, token.scopes.join(", "))?;
                 }
             }
         }
         UserCommand::Token { name, scopes: given, store } => {
-            let store = open(&store).await?;
-            let user = store.user_by_name(&name).await?.with_context(|| format!("no user named `{name}`"))?;
-            let (token, plain) = store.create_token(user.id, &scopes(&given), now()).await?;
-            writeln!(out, "token {} for {} (shown once):", token.id, user.name)?;
+            let workflow = open(&store).await?;
+            let (token, plain) = workflow.new_token(&name, &scopes(&given)).await?;
+            writeln!(out, "token {} for {name} (shown once):", token.id)?;
             writeln!(out, "{plain}")?;
         }
         UserCommand::Revoke { token_id, store } => {
-            let store = open(&store).await?;
-            if !store.revoke_token(token_id, now()).await? {
-                bail!("no active token {token_id}");
-            }
+            open(&store).await?.revoke_token(token_id).await?;
             writeln!(out, "token {token_id} revoked")?;
         }
         UserCommand::Disable { name, store } => {
-            let store = open(&store).await?;
-            let user = store.user_by_name(&name).await?.with_context(|| format!("no user named `{name}`"))?;
-            store.set_user_disabled(user.id, true).await?;
+            open(&store).await?.disable_user(&name).await?;
             writeln!(out, "user {name} disabled: their tokens and sessions no longer work")?;
         }
     }

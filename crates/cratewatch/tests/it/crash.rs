@@ -1,6 +1,11 @@
 //! No data loss: a `cratewatch serve` killed with SIGKILL in the middle of a workflow step leaves the
 //! report as it was before the step, and one killed after the step leaves it as it is after; never
 //! in between. Real processes, on both stores.
+//!
+//! Unix only: the test is about SIGKILL (what `kill -9` and the OOM killer do), which other systems
+//! do not have.
+
+#![cfg(unix)]
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

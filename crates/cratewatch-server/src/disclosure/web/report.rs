@@ -8,7 +8,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use cratewatch_disclosure::{
     Action, Actor, CHECKLIST, ChecklistItem, ChecklistPhase, DraftCheck, Operation, RejectReason, Rejection, Report,
-    Role, RustsecId, State as ReportState, authorize, check_draft, check_report_draft, draft_template,
+    RustsecId, State as ReportState, authorize, check_draft, check_report_draft, draft_template,
 };
 use cratewatch_store::UserRecord;
 use jiff::tz::TimeZone;
@@ -21,8 +21,9 @@ use super::{
     signed_in, state_label, when, workflow_error,
 };
 use crate::disclosure::input::parse_action;
-use crate::disclosure::{Disclosure, ReportView, WorkflowError, map, millis};
+use crate::disclosure::{Disclosure, WorkflowError, millis};
 use crate::state::AppState;
+use cratewatch_workflow::ReportView;
 
 /// `GET /disclosure/reports/{id}`.
 pub(crate) async fn get_report(
@@ -213,15 +214,13 @@ impl Context<'_> {
 async fn render(disclosure: &Disclosure, viewer: &Viewer, id: i64, input: Input, status: StatusCode) -> Reply {
     let fail = |e: WorkflowError| Stop::new(workflow_error(&e, Some(viewer)));
     let view = disclosure.view(&viewer.principal, id).await.map_err(fail)?;
-    let report = map::to_domain(&view.record).map_err(|e| fail(WorkflowError::Store(e.to_string())))?;
     let users = user_names(disclosure).await.map_err(fail)?;
-    let responders =
-        disclosure.store().users_with_role(Role::Responder.as_str()).await.map_err(|e| fail(WorkflowError::from(e)))?;
+    let responders = disclosure.responders().await.map_err(fail)?;
     let context = Context {
         viewer,
         actor: viewer.principal.actor_for(&view.record),
         view: &view,
-        report: &report,
+        report: &view.report,
         users: &users,
         responders: &responders,
         now: disclosure.now(),

@@ -14,8 +14,9 @@ use super::{
     Form, Reply, Stop, check_origin, enabled, error_page, layout, over_https, page, same_secret, see_other,
     state_label, when, workflow_error,
 };
-use crate::disclosure::{Disclosure, Principal, ReportView, Submission, WorkflowError};
+use crate::disclosure::{Disclosure, WorkflowError};
 use crate::state::AppState;
+use cratewatch_workflow::{Principal, ReportView, Submission};
 
 /// `GET /report`: the form.
 pub(crate) async fn get_report_form(State(state): State<Arc<AppState>>) -> Reply {
@@ -109,7 +110,7 @@ pub(crate) async fn post_report_form(State(state): State<Arc<AppState>>, request
 
 /// The absolute address of a reporter's page: the configured site address, or else this request's.
 fn secret_link(disclosure: &Disclosure, headers: &HeaderMap, token: &str) -> String {
-    let base = disclosure.config.base_url.trim_end_matches('/');
+    let base = disclosure.config().base_url.trim_end_matches('/');
     if !base.is_empty() {
         return format!("{base}/report/{token}");
     }
@@ -163,8 +164,7 @@ async fn reporter(disclosure: &Disclosure, token: &str) -> Result<Principal, Sto
     if !plausible {
         return Err(not_found());
     }
-    let record = disclosure.store().report_by_reporter_token(token).await.map_err(WorkflowError::from)?;
-    record.map(|r| Principal::Reporter { report_id: r.id }).ok_or_else(not_found)
+    disclosure.reporter_for_link(token).await?.ok_or_else(not_found)
 }
 
 /// `GET /report/{token}`: the reporter's page.

@@ -11,14 +11,11 @@ use cratewatch_store::ReportRecord;
 use maud::{Markup, html};
 
 use super::{
-    Form, Reply, Stop, Viewer, csrf_refused, enabled, layout, over_https, page, same_secret, see_other, session_cookie,
-    session_id, signed_in, state_label, viewer, when, workflow_error,
+    Form, Reply, Stop, Viewer, csrf_refused, enabled, layout, page, same_secret, secure_cookies, see_other,
+    session_cookie, session_id, signed_in, state_label, viewer, when, workflow_error,
 };
-use crate::disclosure::{Disclosure, Principal, WorkflowError, millis};
+use crate::disclosure::{Disclosure, WorkflowError, millis};
 use crate::state::AppState;
-
-/// How long a session lasts.
-const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
 
 /// `GET /signin`: the sign-in form (or the dashboard for someone signed in already).
 pub(crate) async fn get_signin(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Reply {
@@ -49,8 +46,8 @@ fn signin_page(name: &str, error: Option<&str>) -> Markup {
     layout("Sign in", None, body)
 }
 
-/// `POST /signin`: checks that the token is one of the user's (active, not revoked), starts a
-/// 12-hour session and sets its cookie.
+/// `POST /signin`: checks that the token is one of the user's (active, not revoked, with both
+/// scopes), starts a 12-hour session and sets its cookie.
 pub(crate) async fn post_signin(State(state): State<Arc<AppState>>, request: Request) -> Reply {
     let disclosure = enabled(&state)?;
     let (parts, body) = request.into_parts();
@@ -58,44 +55,36 @@ pub(crate) async fn post_signin(State(state): State<Arc<AppState>>, request: Req
     let form = Form::read(body, state.max_body()).await?;
     let name = form.text("name").unwrap_or_default();
     let token = form.text("token").unwrap_or_default();
-    let principal =
-        if name.is_empty() || token.is_empty() { None } else { disclosure.principal_for_token(token).await? };
-    let (user, role, scopes) = match principal {
-        Some(Principal::User { user, role, scopes }) if user.name == name => (user, role, scopes),
+    let session = match disclosure.sign_in(name, token).await {
+        Ok(session) => session,
         // The same answer whatever was wrong: the name, the token, or both.
-        _ => {
+        Err(WorkflowError::Unauthorized(_)) => {
             let error = "The user name and token do not match an active account.";
             return Ok(page(StatusCode::UNAUTHORIZED, signin_page(name, Some(error))));
         }
+        Err(WorkflowError::Forbidden(reason)) => {
+            let error = format!("{}.", capitalized(&reason));
+            return Ok(page(StatusCode::FORBIDDEN, signin_page(name, Some(&error))));
+        }
+        Err(e) => return Err(e.into()),
     };
-    // A session may do everything its user may, so a narrower token must not open one.
-    let scoped = |scope: &str| scopes.as_ref().is_none_or(|s| s.iter().any(|have| have == scope));
-    if !(scoped("read") && scoped("write")) {
-        let error = "This token is limited (it lacks the read or write scope). Sign in with a token that has both.";
-        return Ok(page(StatusCode::FORBIDDEN, signin_page(name, Some(error))));
-    }
-    if role == Role::Reporter {
-        let error = "Reporter accounts follow their reports through the secret link given when reporting.";
-        return Ok(page(StatusCode::FORBIDDEN, signin_page(name, Some(error))));
-    }
-    let now = millis(disclosure.now());
-    let store = disclosure.store();
-    if let Err(e) = store.delete_expired_sessions(now).await {
-        tracing::warn!(error = %e, "cannot delete expired sessions");
-    }
-    let (session, _) = store.create_session(user.id, now, SESSION_TTL_MS).await.map_err(WorkflowError::from)?;
-    tracing::info!(user = %user.name, "signed in");
     let mut response = see_other("/disclosure");
-    let cookie = session_cookie(&session, SESSION_TTL_MS / 1000, over_https(&parts.headers));
+    let cookie = session_cookie(&session.id, session.ttl.as_secs(), secure_cookies(&parts.headers, disclosure));
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
+}
+
+/// `text` with its first letter in upper case, for a sentence made of a service message.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// `POST /signout`: ends the session and removes its cookie.
 pub(crate) async fn post_signout(State(state): State<Arc<AppState>>, request: Request) -> Reply {
     let disclosure = enabled(&state)?;
     let (parts, body) = request.into_parts();
-    let secure = over_https(&parts.headers);
+    let secure = secure_cookies(&parts.headers, disclosure);
     let signed_out = || {
         let mut response = see_other("/signin");
         response.headers_mut().insert(header::SET_COOKIE, session_cookie("", 0, secure));
@@ -108,7 +97,7 @@ pub(crate) async fn post_signout(State(state): State<Arc<AppState>>, request: Re
         return Err(csrf_refused(Some(&viewer)));
     }
     if let Some(id) = session_id(&parts.headers) {
-        disclosure.store().delete_session(id).await.map_err(WorkflowError::from)?;
+        disclosure.sign_out(&id).await?;
     }
     Ok(signed_out())
 }
@@ -126,7 +115,7 @@ pub(crate) async fn get_dashboard(State(state): State<Arc<AppState>>, headers: H
 
 /// Every user's name by id, to show handlers.
 pub(super) async fn user_names(disclosure: &Disclosure) -> Result<HashMap<i64, String>, WorkflowError> {
-    Ok(disclosure.store().list_users().await?.into_iter().map(|u| (u.id, u.name)).collect())
+    Ok(disclosure.users().await?.into_iter().map(|u| (u.id, u.name)).collect())
 }
 
 fn dashboard(

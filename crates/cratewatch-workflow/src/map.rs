@@ -19,8 +19,8 @@ pub(crate) fn time(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-/// The UTC day of `t`, as advisories write dates.
-pub(crate) fn advisory_date(t: Timestamp) -> cratewatch_advisory::Date {
+/// The UTC day of `t`, as advisories write dates (a withdrawal date, the audit's "today").
+pub fn advisory_date(t: Timestamp) -> cratewatch_advisory::Date {
     let day = t.to_zoned(jiff::tz::TimeZone::UTC).date();
     // jiff's civil dates are within years -9999..=9999, months 1..=12 and valid days; advisory dates
     // take years 0..=65535, so only a negative year could fail, which no clock of ours gives.
