@@ -7,6 +7,7 @@ mod fingerprint;
 mod git;
 mod load;
 mod sources;
+mod tree;
 
 use std::path::PathBuf;
 
