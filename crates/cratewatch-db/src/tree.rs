@@ -299,4 +299,3 @@ fn parse_one(root: &Path, file: &AdvisoryFile) -> (Option<Advisory>, Vec<FileDia
     }
     (Some(advisory), diagnostics)
 }
-
