@@ -749,14 +749,14 @@ impl SearchScratch {
         {
             require(summary, candidate, d, &mut used, &mut wanted)?;
         }
+        // Cargo checks that every name a feature enables is a dependency only for workspace members
+        // (`resolve_features`, `parent.is_none()`); for a registry package such a name enables nothing.
         let mut out = Vec::new();
-        let mut valid_names = vec![false; summary.names.len()];
         for (i, d) in summary.deps.iter().enumerate() {
             let asked = wanted.iter().find(|w| w.0 == d.name);
             if d.optional && asked.is_none() {
                 continue;
             }
-            valid_names[d.name as usize] = true;
             let mut features: Vec<StrId> = asked.map(|a| a.1.clone()).unwrap_or_default();
             features.extend(d.features.iter().copied());
             features.sort_unstable();
@@ -773,9 +773,6 @@ impl SearchScratch {
                 uses_default: d.default_features,
                 candidates: self.candidate_list(u, d.req),
             });
-        }
-        if wanted.iter().any(|w| !valid_names[w.0 as usize]) {
-            return Err(ActivateError::Conflict);
         }
         out.sort_by_key(|d| d.candidates.len());
         let built = Rc::new((Rc::from(used), Rc::from(out)));

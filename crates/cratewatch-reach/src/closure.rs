@@ -118,7 +118,7 @@ impl ClosureScratch {
                     self.tasks.push(Task::Feature { act, feature });
                 }
                 Task::Feature { act, feature } => self.feature(u, act, feature)?,
-                Task::Name { act, name } => self.name(u, act, name)?,
+                Task::Name { act, name } => self.name(u, act, name),
                 Task::DepFeature { act, name, feature } => self.dep_feature(u, act, name, feature),
             }
         }
@@ -231,24 +231,20 @@ impl ClosureScratch {
         Some(())
     }
 
-    fn name(&mut self, u: &Universe, act: u32, name: u16) -> Option<()> {
+    fn name(&mut self, u: &Universe, act: u32, name: u16) {
         let offset = self.acts[act as usize].names;
         if self.bit(offset, name) {
-            return Some(());
+            return;
         }
         let summary = &u.summaries[self.acts[act as usize].summary as usize];
-        let dep_name = &summary.names[name as usize];
-        // A feature enabling a name that has no normal or build dependency (only a dev dependency):
-        // Cargo's `MissingDependency`, which rejects the candidate.
-        if dep_name.deps.is_empty() {
-            return None;
-        }
-        for &dep in dep_name.deps.iter() {
+        // A name with only a dev dependency (`x/f` where `x` is a dev dependency) enables nothing: Cargo
+        // checks that a feature names a real dependency only for workspace members, never for a
+        // registry package.
+        for &dep in summary.names[name as usize].deps.iter() {
             if summary.deps[dep as usize].optional {
                 self.tasks.push(Task::Edge { act, dep });
             }
         }
-        Some(())
     }
 
     fn dep_feature(&mut self, u: &Universe, act: u32, name: u16, feature: StrId) {

@@ -68,8 +68,7 @@ pub enum Unresolved {
         /// Whether the registry holds a crate of that name at all.
         crate_exists: bool,
     },
-    /// The version cannot be activated itself: a feature it enables by default names a dependency it
-    /// does not have as a normal or build dependency.
+    /// The version itself cannot be activated (no resolution starts).
     RootConflict,
     /// A feature of some package includes itself, which Cargo refuses.
     FeatureCycle {
@@ -111,7 +110,7 @@ impl fmt::Display for Unresolved {
                 f,
                 "`{dependency}` (`{requirement}`, required by {required_by}) is not in the registry"
             ),
-            Unresolved::RootConflict => f.write_str("a default feature enables a dependency that does not exist"),
+            Unresolved::RootConflict => f.write_str("the version itself cannot be activated"),
             Unresolved::FeatureCycle { package, feature } => {
                 write!(f, "feature `{feature}` of {package} includes itself")
             }

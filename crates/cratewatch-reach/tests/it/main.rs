@@ -3,6 +3,8 @@
 
 mod faithfulness;
 mod oracle;
+mod registry;
+mod rules;
 
 use std::sync::OnceLock;
 

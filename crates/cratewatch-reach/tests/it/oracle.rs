@@ -43,10 +43,12 @@ impl Oracle {
     }
 
     /// Cargo's lockfile for a project depending on `name = "=version"` with default features, parsed;
-    /// or Cargo's first error line. `worker` names a project directory, one per concurrent caller. A
-    /// yanked version cannot be chosen afresh, so its project starts from a lockfile that already holds
-    /// it, and `cargo update --workspace` resolves the rest, as it would in a project that locked it
-    /// before it was yanked.
+    /// or Cargo's first error line. `worker` names a project directory, one per concurrent caller.
+    ///
+    /// Two kinds of version cannot be chosen by `=V` alone: a yanked version is never chosen afresh,
+    /// and `=1.0.6+a` also matches `1.0.6+b` (requirements ignore build metadata), of which Cargo picks
+    /// the highest. For those, the project starts from a lockfile that already holds the version, and
+    /// `cargo update --workspace` resolves the rest, as in a project that locked it earlier.
     pub fn lock(&self, worker: usize, name: &str, version: &Version, yanked: bool) -> Result<rustsec::Lockfile, String> {
         let project = self.dir.join(format!("project-{worker}"));
         fs::create_dir_all(project.join("src")).unwrap();
@@ -64,7 +66,7 @@ impl Oracle {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut command = Command::new(cargo);
         command.env("CARGO_HOME", self.dir.join("home")).env_remove("RUSTC_WRAPPER").arg("--quiet");
-        if yanked {
+        if yanked || !version.build.is_empty() {
             fs::write(
                 &lock,
                 format!(

@@ -1,0 +1,678 @@
+//! [`Exposure`]: which versions each advisory reaches through their resolved graphs, how deep, and
+//! what fixes each exposure. Computed from a [`Resolution`] and the advisories in well under a second,
+//! so that a server can recompute it after every sync without resolving again.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cratewatch_advisory::{Advisory, Collection, Kind};
+
+use crate::resolution::{Pkg, Resolution, ResolvedGraph};
+use crate::universe::{CrateId, NONE, ReqId, Universe, VersionId};
+
+/// What fixes one exposure of a version to an advisory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum FixClass {
+    /// The version is itself an affected version of the advised crate.
+    Affected,
+    /// The version's fresh resolution is not affected, but its graph's requirements also allow an
+    /// affected version: a project whose lockfile is older may hold it, and `cargo update` fixes that.
+    CargoUpdate,
+    /// The version's fresh resolution is affected, even though a fixed release exists: some
+    /// requirement in its graph (its own, or an upstream crate's) admits no fixed release, and that
+    /// manifest must change.
+    ManifestChange,
+    /// The version's fresh resolution is affected and no release of the advised crate newer than the
+    /// affected one is unaffected: nothing a manifest change can do yet.
+    NoFixedRelease,
+}
+
+impl FixClass {
+    /// A stable kebab-case code: `affected`, `cargo-update`, `manifest-change`, `no-fixed-release`.
+    pub fn code(self) -> &'static str {
+        match self {
+            FixClass::Affected => "affected",
+            FixClass::CargoUpdate => "cargo-update",
+            FixClass::ManifestChange => "manifest-change",
+            FixClass::NoFixedRelease => "no-fixed-release",
+        }
+    }
+
+    /// Whether the version's fresh resolution (its lockfile today) holds an affected version.
+    pub fn is_fresh(self) -> bool {
+        !matches!(self, FixClass::CargoUpdate)
+    }
+}
+
+impl fmt::Display for FixClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// One exposure, stored compactly.
+#[derive(Clone, Copy, Debug)]
+struct Hit {
+    advisory: u32,
+    root: VersionId,
+    /// The position in the root's graph of the affected package (or, for `CargoUpdate`, of the package
+    /// an older lockfile may hold an affected version of).
+    position: u16,
+    depth: u8,
+    class: FixClass,
+    /// The position in the graph of the dependent whose requirement blocks the fix (`u16::MAX` when
+    /// none is known), and that requirement.
+    blocker: u16,
+    requirement: ReqId,
+    /// The smallest release of the blocker's crate whose requirements let a fixed release through.
+    fixed_in: VersionId,
+}
+
+/// One exposure of a version to an advisory, with its path and fix.
+#[derive(Clone, Copy)]
+pub struct Finding<'e> {
+    exposure: &'e Exposure,
+    hit: &'e Hit,
+}
+
+impl fmt::Debug for Finding<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Finding")
+            .field("advisory", &self.advisory().id)
+            .field("root", &self.root())
+            .field("package", &self.package())
+            .field("depth", &self.depth())
+            .field("class", &self.class())
+            .finish()
+    }
+}
+
+impl<'e> Finding<'e> {
+    /// The advisory.
+    pub fn advisory(&self) -> &'e AdvisoryReach {
+        &self.exposure.reach[self.hit.advisory as usize]
+    }
+
+    /// The exposed version (the root of the resolved graph).
+    pub fn root(&self) -> Pkg {
+        Pkg(self.hit.root)
+    }
+
+    /// The package of the graph the advisory is about: an affected version, or for
+    /// [`FixClass::CargoUpdate`] the unaffected version a fresh resolution picks instead.
+    pub fn package(&self) -> Pkg {
+        self.graph().get(self.hit.position as usize).pkg
+    }
+
+    /// The length of a shortest path from the root to the package (0: the root itself is affected; 1:
+    /// a direct dependency).
+    pub fn depth(&self) -> u32 {
+        u32::from(self.hit.depth)
+    }
+
+    /// What fixes it.
+    pub fn class(&self) -> FixClass {
+        self.hit.class
+    }
+
+    /// A shortest dependency path from the root to the package, both included.
+    pub fn path(&self) -> Vec<Pkg> {
+        self.graph().path(self.hit.position as usize)
+    }
+
+    /// For [`FixClass::ManifestChange`]: the version whose manifest must change (the root itself when
+    /// its own requirement blocks the fix), if one of the requirements on the affected package is to
+    /// blame.
+    pub fn blocker(&self) -> Option<Pkg> {
+        (self.hit.blocker != u16::MAX).then(|| self.graph().get(self.hit.blocker as usize).pkg)
+    }
+
+    /// The blocking requirement, as the blocker's manifest writes it.
+    pub fn blocking_requirement(&self) -> Option<&'e str> {
+        (self.hit.blocker != u16::MAX).then(|| &*self.exposure.resolution.universe.reqs[self.hit.requirement as usize].text)
+    }
+
+    /// The smallest release of the blocker's crate, newer than the blocker, whose requirements let a
+    /// fixed release through (or that no longer depends on the advised crate); `None` when no release
+    /// does yet.
+    pub fn fixed_in(&self) -> Option<Pkg> {
+        (self.hit.fixed_in != NONE).then_some(Pkg(self.hit.fixed_in))
+    }
+
+    fn graph(&self) -> ResolvedGraph<'e> {
+        self.exposure.resolution.graph(Pkg(self.hit.root)).expect("a finding's root is resolved")
+    }
+}
+
+/// What an advisory reaches across the registry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AdvisoryReach {
+    /// The advisory id.
+    pub id: String,
+    /// The advised crate.
+    pub package: String,
+    /// Its kind (vulnerability, unmaintained, ...).
+    pub kind: Kind,
+    /// Its title.
+    pub title: String,
+    /// Whether the advised crate is in the registry at all.
+    pub in_registry: bool,
+    /// Published versions of the advised crate that it affects.
+    pub affected_versions: usize,
+    /// Versions of other crates whose fresh resolution holds an affected version.
+    pub exposed_versions: usize,
+    /// Of those, through a direct dependency (depth 1).
+    pub direct: usize,
+    /// Of those, only through a transitive dependency (depth 2 or more).
+    pub transitive: usize,
+    /// Exposed versions by the depth of their shortest path (index 1 is direct).
+    pub by_depth: Vec<usize>,
+    /// Crates with at least one exposed version.
+    pub exposed_crates: usize,
+    /// Crates whose newest release is exposed.
+    pub newest_releases_exposed: usize,
+    /// Exposed versions whose own requirement must change.
+    pub own_manifest: usize,
+    /// Exposed versions where an upstream crate's requirement must change (or the fixed release does
+    /// not fit the rest of the graph).
+    pub upstream_manifest: usize,
+    /// Exposed versions for which no fixed release exists in the registry.
+    pub no_fixed_release: usize,
+    /// Versions whose fresh resolution is clean but whose requirements allow an affected version: a
+    /// project with an older lockfile is exposed, and `cargo update` fixes it. Counted apart from the
+    /// exposed versions.
+    pub cargo_update: usize,
+    /// Crates with at least one such version.
+    pub cargo_update_crates: usize,
+}
+
+/// Counts and timing of an [`Exposure`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExposureStats {
+    /// Advisories considered (crates collection, not withdrawn).
+    pub advisories: usize,
+    /// Versions exposed (fresh) to at least one advisory.
+    pub exposed_versions: usize,
+    /// Versions that are only exposed through an older lockfile.
+    pub cargo_update_only_versions: usize,
+    /// Findings stored.
+    pub findings: usize,
+    /// Time spent.
+    pub elapsed: Duration,
+}
+
+/// Which versions each advisory reaches, and how each can be fixed. See the crate documentation for the
+/// definitions.
+pub struct Exposure {
+    resolution: Arc<Resolution>,
+    reach: Vec<AdvisoryReach>,
+    by_id: HashMap<String, u32>,
+    /// Sorted by advisory, then fresh before `cargo-update`, then depth, then root.
+    hits: Vec<Hit>,
+    /// Per advisory, its run of `hits`.
+    advisory_start: Vec<usize>,
+    /// Positions in `hits`, sorted by root.
+    by_root: Vec<u32>,
+    stats: ExposureStats,
+}
+
+impl fmt::Debug for Exposure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Exposure").field("stats", &self.stats).finish_non_exhaustive()
+    }
+}
+
+/// One advisory, prepared for matching.
+struct Prepared<'a> {
+    advisory: &'a Advisory,
+    krate: CrateId,
+    /// Per version of the crate (by offset from its first id): affected or not.
+    affected: Vec<bool>,
+    /// Unaffected, non-yanked, stable versions above the lowest affected one, ascending.
+    fixed: Vec<VersionId>,
+}
+
+impl Exposure {
+    /// Matches `advisories` (those of the crates collection that are not withdrawn; the others are
+    /// ignored) against every resolved graph of `resolution`.
+    pub fn compute(resolution: Arc<Resolution>, advisories: &[Advisory]) -> Exposure {
+        let started = Instant::now();
+        let u = &resolution.universe;
+        let mut prepared: Vec<Prepared<'_>> = Vec::new();
+        let mut reach = Vec::new();
+        for advisory in advisories.iter().filter(|a| a.collection == Collection::Crates && a.withdrawn.is_none()) {
+            let krate = resolution.crate_id(&advisory.package).unwrap_or(NONE);
+            let mut affected = Vec::new();
+            let mut fixed = Vec::new();
+            if krate != NONE {
+                let c = &u.crates[krate as usize];
+                affected = (c.first..c.first + c.len).map(|v| advisory.versions.is_affected(u.version(v))).collect();
+                if let Some(lowest) = affected.iter().position(|&a| a) {
+                    fixed = (c.first + lowest as u32..c.first + c.len)
+                        .filter(|&v| {
+                            !affected[(v - c.first) as usize] && !u.versions[v as usize].yanked && u.version(v).pre.is_empty()
+                        })
+                        .collect();
+                }
+            }
+            reach.push(AdvisoryReach {
+                id: advisory.id.as_str().to_owned(),
+                package: advisory.package.clone(),
+                kind: advisory.kind(),
+                title: advisory.title.clone(),
+                in_registry: krate != NONE,
+                affected_versions: affected.iter().filter(|&&a| a).count(),
+                exposed_versions: 0,
+                direct: 0,
+                transitive: 0,
+                by_depth: Vec::new(),
+                exposed_crates: 0,
+                newest_releases_exposed: 0,
+                own_manifest: 0,
+                upstream_manifest: 0,
+                no_fixed_release: 0,
+                cargo_update: 0,
+                cargo_update_crates: 0,
+            });
+            prepared.push(Prepared { advisory, krate, affected, fixed });
+        }
+        let mut of_crate: HashMap<CrateId, Vec<u32>> = HashMap::new();
+        for (i, p) in prepared.iter().enumerate() {
+            if p.krate != NONE {
+                of_crate.entry(p.krate).or_default().push(i as u32);
+            }
+        }
+        let mut matcher = Matcher { u, prepared: &prepared, admits_fixed: HashMap::new(), admits_affected: HashMap::new() };
+
+        // Per stored graph: the advised packages in it (node 0, the root, is handled per root).
+        let store = &resolution.store;
+        let graphs = store.graphs();
+        let mut graph_hits: Vec<Vec<GraphHit>> = vec![Vec::new(); graphs];
+        for (g, hits) in graph_hits.iter_mut().enumerate() {
+            let (start, end) = (store.graph_start[g] as usize, store.graph_start[g + 1] as usize);
+            for i in start + 1..end {
+                let v = store.version[i];
+                let Some(advs) = of_crate.get(&u.versions[v as usize].krate) else { continue };
+                let position = (i - start) as u16;
+                for &a in advs {
+                    let p = &prepared[a as usize];
+                    let depth = store.meta[i] & 0x7f;
+                    let incoming = incoming(&resolution, g as u32, position as usize);
+                    if p.affected[(v - u.crates[p.krate as usize].first) as usize] {
+                        hits.push(GraphHit { advisory: a, position, depth, fresh: true });
+                    } else if matcher.older_lockfile_may_hold_affected(a, &incoming) {
+                        hits.push(GraphHit { advisory: a, position, depth, fresh: false });
+                    }
+                }
+            }
+        }
+
+        // Per root: the best hit per advisory (fresh first, then the shallowest), classified.
+        let mut hits: Vec<Hit> = Vec::new();
+        for root in 0..u.versions.len() as VersionId {
+            let g = resolution.root_graph[root as usize];
+            if g == NONE {
+                continue;
+            }
+            let own = of_crate.get(&u.versions[root as usize].krate);
+            if let Some(advs) = own {
+                for &a in advs {
+                    let p = &prepared[a as usize];
+                    if p.affected[(root - u.crates[p.krate as usize].first) as usize] {
+                        hits.push(Hit {
+                            advisory: a,
+                            root,
+                            position: 0,
+                            depth: 0,
+                            class: FixClass::Affected,
+                            blocker: u16::MAX,
+                            requirement: NONE,
+                            fixed_in: NONE,
+                        });
+                    }
+                }
+            }
+            let list = &graph_hits[g as usize];
+            let mut best: Vec<&GraphHit> = Vec::new();
+            for h in list {
+                match best.iter_mut().find(|b| b.advisory == h.advisory) {
+                    Some(b) => {
+                        if (!h.fresh, h.depth) < (!b.fresh, b.depth) {
+                            *b = h;
+                        }
+                    }
+                    None => best.push(h),
+                }
+            }
+            for h in best {
+                if own.is_some_and(|advs| advs.contains(&h.advisory))
+                    && hits.last().is_some_and(|last| last.root == root && last.advisory == h.advisory)
+                {
+                    // The root is itself affected: that says it all.
+                    continue;
+                }
+                hits.push(matcher.classify(&resolution, root, g, h));
+            }
+        }
+
+        // Aggregates.
+        let newest: Vec<bool> = (0..u.versions.len() as VersionId).map(|v| resolution.newest_of_crate(Pkg(v)).0 == v).collect();
+        let mut crates_seen: HashMap<(u32, CrateId, bool), ()> = HashMap::new();
+        for h in &hits {
+            let r = &mut reach[h.advisory as usize];
+            let krate = u.versions[h.root as usize].krate;
+            match h.class {
+                FixClass::Affected => {}
+                FixClass::CargoUpdate => {
+                    r.cargo_update += 1;
+                    if crates_seen.insert((h.advisory, krate, false), ()).is_none() {
+                        r.cargo_update_crates += 1;
+                    }
+                }
+                class => {
+                    r.exposed_versions += 1;
+                    if h.depth == 1 {
+                        r.direct += 1;
+                    } else {
+                        r.transitive += 1;
+                    }
+                    if r.by_depth.len() <= h.depth as usize {
+                        r.by_depth.resize(h.depth as usize + 1, 0);
+                    }
+                    r.by_depth[h.depth as usize] += 1;
+                    if crates_seen.insert((h.advisory, krate, true), ()).is_none() {
+                        r.exposed_crates += 1;
+                    }
+                    if newest[h.root as usize] {
+                        r.newest_releases_exposed += 1;
+                    }
+                    match class {
+                        FixClass::NoFixedRelease => r.no_fixed_release += 1,
+                        _ if h.blocker == 0 => r.own_manifest += 1,
+                        _ => r.upstream_manifest += 1,
+                    }
+                }
+            }
+        }
+
+        hits.sort_by_key(|h| (h.advisory, !h.class.is_fresh(), h.class == FixClass::Affected, h.depth, h.root));
+        let mut advisory_start = vec![0; reach.len() + 1];
+        for h in &hits {
+            advisory_start[h.advisory as usize + 1] += 1;
+        }
+        for i in 0..reach.len() {
+            advisory_start[i + 1] += advisory_start[i];
+        }
+        let mut by_root: Vec<u32> = (0..hits.len() as u32).collect();
+        by_root.sort_by_key(|&i| (hits[i as usize].root, hits[i as usize].advisory));
+        let by_id = reach.iter().enumerate().map(|(i, r)| (r.id.clone(), i as u32)).collect();
+        let mut exposed_roots: Vec<(VersionId, bool)> =
+            hits.iter().filter(|h| h.class != FixClass::Affected).map(|h| (h.root, h.class.is_fresh())).collect();
+        exposed_roots.sort_unstable();
+        exposed_roots.dedup();
+        let fresh_roots: std::collections::HashSet<VersionId> =
+            exposed_roots.iter().filter(|r| r.1).map(|r| r.0).collect();
+        let update_only = exposed_roots.iter().filter(|r| !r.1 && !fresh_roots.contains(&r.0)).count();
+        let stats = ExposureStats {
+            advisories: reach.len(),
+            exposed_versions: fresh_roots.len(),
+            cargo_update_only_versions: update_only,
+            findings: hits.len(),
+            elapsed: started.elapsed(),
+        };
+        drop(matcher);
+        Exposure { resolution, reach, by_id, hits, advisory_start, by_root, stats }
+    }
+
+    /// The resolution this was computed from.
+    pub fn resolution(&self) -> &Arc<Resolution> {
+        &self.resolution
+    }
+
+    /// Counts and timing.
+    pub fn stats(&self) -> &ExposureStats {
+        &self.stats
+    }
+
+    /// Every advisory considered, in the order given.
+    pub fn advisories(&self) -> &[AdvisoryReach] {
+        &self.reach
+    }
+
+    /// The advisory with this id.
+    pub fn advisory(&self, id: &str) -> Option<&AdvisoryReach> {
+        self.by_id.get(id).map(|&i| &self.reach[i as usize])
+    }
+
+    /// The advisories ranked by exposed crates, then newest releases exposed, then exposed versions
+    /// (most first), then id.
+    pub fn ranking(&self) -> Vec<&AdvisoryReach> {
+        let mut ranked: Vec<&AdvisoryReach> = self.reach.iter().collect();
+        ranked.sort_by(|a, b| {
+            (b.exposed_crates, b.newest_releases_exposed, b.exposed_versions)
+                .cmp(&(a.exposed_crates, a.newest_releases_exposed, a.exposed_versions))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        ranked
+    }
+
+    /// The findings of advisory `id`: fresh exposures first (by depth, then version id), then the
+    /// versions only an older lockfile exposes, then the advised crate's own affected versions; `limit`
+    /// of them from `offset`. `None` for an unknown id.
+    pub fn findings(&self, id: &str, offset: usize, limit: usize) -> Option<Vec<Finding<'_>>> {
+        let a = *self.by_id.get(id)? as usize;
+        let run = &self.hits[self.advisory_start[a]..self.advisory_start[a + 1]];
+        Some(run.iter().skip(offset).take(limit).map(|hit| Finding { exposure: self, hit }).collect())
+    }
+
+    /// How many findings advisory `id` has (for paging).
+    pub fn finding_count(&self, id: &str) -> Option<usize> {
+        let a = *self.by_id.get(id)? as usize;
+        Some(self.advisory_start[a + 1] - self.advisory_start[a])
+    }
+
+    /// The advisories reaching `pkg`, one finding each, by advisory id.
+    pub fn for_version(&self, pkg: Pkg) -> Vec<Finding<'_>> {
+        let start = self.by_root.partition_point(|&i| self.hits[i as usize].root < pkg.0);
+        let mut out: Vec<Finding<'_>> = self.by_root[start..]
+            .iter()
+            .map(|&i| &self.hits[i as usize])
+            .take_while(|h| h.root == pkg.0)
+            .map(|hit| Finding { exposure: self, hit })
+            .collect();
+        out.sort_by(|a, b| a.advisory().id.cmp(&b.advisory().id));
+        out
+    }
+
+    /// The newest release of crate `name` (exact name) and the advisories reaching it: what a
+    /// per-crate feed shows.
+    pub fn newest_release(&self, name: &str) -> Option<(Pkg, Vec<Finding<'_>>)> {
+        let first = self.resolution.versions_of(name)?.next()?;
+        let newest = self.resolution.newest_of_crate(first);
+        Some((newest, self.for_version(newest)))
+    }
+}
+
+#[derive(Clone, Copy)]
+struct GraphHit {
+    advisory: u32,
+    position: u16,
+    depth: u8,
+    fresh: bool,
+}
+
+fn incoming(resolution: &Resolution, graph: u32, position: usize) -> Vec<(usize, ReqId)> {
+    let s = &resolution.store;
+    let i = s.graph_start[graph as usize] as usize + position;
+    let base = s.edge_start[graph as usize] as usize;
+    let start = if position == 0 { 0 } else { s.in_end[i - 1] as usize };
+    (base + start..base + s.in_end[i] as usize).map(|e| (s.in_parent[e] as usize, s.in_req[e])).collect()
+}
+
+/// Requirement questions, answered once per (requirement, advisory).
+struct Matcher<'a> {
+    u: &'a Universe,
+    prepared: &'a [Prepared<'a>],
+    /// The highest fixed release a requirement matches.
+    admits_fixed: HashMap<(ReqId, u32), VersionId>,
+    /// Which affected versions (by offset in the crate) a requirement matches.
+    admits_affected: HashMap<(ReqId, u32), Vec<u64>>,
+}
+
+impl Matcher<'_> {
+    fn highest_fixed(&mut self, req: ReqId, a: u32) -> VersionId {
+        let (u, p) = (self.u, &self.prepared[a as usize]);
+        *self.admits_fixed.entry((req, a)).or_insert_with(|| {
+            let r = &u.reqs[req as usize];
+            match (&r.req, r.krate == p.krate) {
+                (Some(parsed), true) => p.fixed.iter().rev().copied().find(|&f| parsed.matches(u.version(f))).unwrap_or(NONE),
+                _ => NONE,
+            }
+        })
+    }
+
+    /// Whether every requirement on the node also allows some affected version.
+    fn older_lockfile_may_hold_affected(&mut self, a: u32, incoming: &[(usize, ReqId)]) -> bool {
+        if incoming.is_empty() {
+            return false;
+        }
+        let (u, p) = (self.u, &self.prepared[a as usize]);
+        let mut common: Option<Vec<u64>> = None;
+        for &(_, req) in incoming {
+            let bits = self.admits_affected.entry((req, a)).or_insert_with(|| {
+                let c = &u.crates[p.krate as usize];
+                let mut bits = vec![0u64; (c.len as usize).div_ceil(64)];
+                let r = &u.reqs[req as usize];
+                if let (Some(parsed), true) = (&r.req, r.krate == p.krate) {
+                    for (i, &affected) in p.affected.iter().enumerate() {
+                        if affected && parsed.matches(u.version(c.first + i as u32)) {
+                            bits[i / 64] |= 1 << (i % 64);
+                        }
+                    }
+                }
+                bits
+            });
+            match &mut common {
+                None => common = Some(bits.clone()),
+                Some(c) => c.iter_mut().zip(bits.iter()).for_each(|(x, y)| *x &= y),
+            }
+        }
+        common.is_some_and(|c| c.iter().any(|&w| w != 0))
+    }
+
+    /// Classifies a fresh or older-lockfile exposure of `root` (whose graph is `graph`).
+    fn classify(&mut self, resolution: &Resolution, root: VersionId, graph: u32, h: &GraphHit) -> Hit {
+        let mut hit = Hit {
+            advisory: h.advisory,
+            root,
+            position: h.position,
+            depth: h.depth,
+            class: FixClass::CargoUpdate,
+            blocker: u16::MAX,
+            requirement: NONE,
+            fixed_in: NONE,
+        };
+        if !h.fresh {
+            return hit;
+        }
+        let u = self.u;
+        let store = &resolution.store;
+        let node = store.graph_start[graph as usize] as usize + h.position as usize;
+        let version = store.version[node];
+        let p = &self.prepared[h.advisory as usize];
+        if !p.fixed.iter().any(|&f| u.version(f) > u.version(version)) {
+            hit.class = FixClass::NoFixedRelease;
+            return hit;
+        }
+        hit.class = FixClass::ManifestChange;
+        let threshold = u.version(version).clone();
+        for (parent, req) in incoming(resolution, graph, h.position as usize) {
+            let best = self.highest_fixed(req, h.advisory);
+            if best == NONE || *u.version(best) <= threshold {
+                hit.blocker = parent as u16;
+                hit.requirement = req;
+                let blocker = if parent == 0 { root } else { store.version[store.graph_start[graph as usize] as usize + parent] };
+                hit.fixed_in = self.first_release_letting_fix_through(blocker, h.advisory, &threshold);
+                break;
+            }
+        }
+        hit
+    }
+
+    /// The smallest non-yanked release of `blocker`'s crate above it whose normal and build
+    /// requirements on the advised crate all admit a fixed release above `threshold` (or that has
+    /// none).
+    fn first_release_letting_fix_through(&mut self, blocker: VersionId, a: u32, threshold: &semver::Version) -> VersionId {
+        let u = self.u;
+        let krate = self.prepared[a as usize].krate;
+        let c = &u.crates[u.versions[blocker as usize].krate as usize];
+        for y in blocker + 1..c.first + c.len {
+            if u.versions[y as usize].yanked || !u.versions[y as usize].valid {
+                continue;
+            }
+            let reqs: Vec<ReqId> = u.summary(y).deps.iter().map(|d| d.req).filter(|&r| u.reqs[r as usize].krate == krate).collect();
+            if reqs.iter().all(|&r| {
+                let best = self.highest_fixed(r, a);
+                best != NONE && u.version(best) > threshold
+            }) {
+                return y;
+            }
+        }
+        NONE
+    }
+}
+
+impl Exposure {
+    /// How many versions "Painter-style" counting would mark exposed to at least one advisory: each
+    /// version linked to every version of each crate it depends on (normal and build dependencies,
+    /// optional ones included; no requirement matched, no feature evaluated), so exposed as soon as a
+    /// crate it reaches that way has any affected version. Compare with
+    /// [`ExposureStats::exposed_versions`], which resolution gives.
+    pub fn painter_style_exposed(&self) -> usize {
+        let u = &self.resolution.universe;
+        let n = u.crates.len();
+        let mut deps_of: Vec<Vec<CrateId>> = vec![Vec::new(); n];
+        for (k, c) in u.crates.iter().enumerate() {
+            let mut out: Vec<CrateId> = (c.first..c.first + c.len)
+                .flat_map(|v| u.summary(v).deps.iter().map(|d| u.reqs[d.req as usize].krate))
+                .filter(|&d| d != NONE)
+                .collect();
+            out.sort_unstable();
+            out.dedup();
+            deps_of[k] = out;
+        }
+        let mut reaches = vec![false; n];
+        for r in &self.reach {
+            if r.affected_versions > 0
+                && let Some(k) = self.resolution.crate_id(&r.package)
+            {
+                reaches[k as usize] = true;
+            }
+        }
+        loop {
+            let mut changed = false;
+            for k in 0..n {
+                if !reaches[k] && deps_of[k].iter().any(|&d| reaches[d as usize]) {
+                    reaches[k] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        (0..u.versions.len() as VersionId)
+            .filter(|&v| {
+                u.summary(v).deps.iter().any(|d| {
+                    let k = u.reqs[d.req as usize].krate;
+                    k != NONE && reaches[k as usize]
+                })
+            })
+            .count()
+    }
+}
