@@ -228,8 +228,7 @@ impl fmt::Debug for Exposure {
 }
 
 /// One advisory, prepared for matching.
-struct Prepared<'a> {
-    advisory: &'a Advisory,
+struct Prepared {
     krate: CrateId,
     /// Per version of the crate (by offset from its first id): affected or not.
     affected: Vec<bool>,
@@ -243,7 +242,7 @@ impl Exposure {
     pub fn compute(resolution: Arc<Resolution>, advisories: &[Advisory]) -> Exposure {
         let started = Instant::now();
         let u = &resolution.universe;
-        let mut prepared: Vec<Prepared<'_>> = Vec::new();
+        let mut prepared: Vec<Prepared> = Vec::new();
         let mut reach = Vec::new();
         for advisory in advisories.iter().filter(|a| a.collection == Collection::Crates && a.withdrawn.is_none()) {
             let krate = resolution.crate_id(&advisory.package).unwrap_or(NONE);
@@ -279,7 +278,7 @@ impl Exposure {
                 cargo_update: 0,
                 cargo_update_crates: 0,
             });
-            prepared.push(Prepared { advisory, krate, affected, fixed });
+            prepared.push(Prepared { krate, affected, fixed });
         }
         let mut of_crate: HashMap<CrateId, Vec<u32>> = HashMap::new();
         for (i, p) in prepared.iter().enumerate() {
@@ -400,7 +399,12 @@ impl Exposure {
             }
         }
 
-        hits.sort_by_key(|h| (h.advisory, !h.class.is_fresh(), h.class == FixClass::Affected, h.depth, h.root));
+        let order = |c: FixClass| match c {
+            FixClass::CargoUpdate => 1,
+            FixClass::Affected => 2,
+            _ => 0,
+        };
+        hits.sort_by_key(|h| (h.advisory, order(h.class), h.depth, h.root));
         let mut advisory_start = vec![0; reach.len() + 1];
         for h in &hits {
             advisory_start[h.advisory as usize + 1] += 1;
@@ -517,7 +521,7 @@ fn incoming(resolution: &Resolution, graph: u32, position: usize) -> Vec<(usize,
 /// Requirement questions, answered once per (requirement, advisory).
 struct Matcher<'a> {
     u: &'a Universe,
-    prepared: &'a [Prepared<'a>],
+    prepared: &'a [Prepared],
     /// The highest fixed release a requirement matches.
     admits_fixed: HashMap<(ReqId, u32), VersionId>,
     /// Which affected versions (by offset in the crate) a requirement matches.

@@ -624,10 +624,6 @@ impl<'r> ResolvedGraph<'r> {
         let end = s.in_end[i] as usize;
         (base + start..base + end).map(move |e| (s.in_parent[e] as usize, s.in_req[e]))
     }
-
-    pub(crate) fn graph_id(&self) -> u32 {
-        self.graph
-    }
 }
 
 /// A version's resolution, or why it has none.

@@ -34,8 +34,6 @@ pub(crate) enum Invalid {
     Target { dep: Arc<str>, target: Arc<str> },
     /// The feature table breaks one of Cargo's rules (`build_feature_map`).
     Features(String),
-    /// The `rust_version` is not a valid Rust version.
-    RustVersion(Arc<str>),
 }
 
 impl std::fmt::Display for Invalid {
@@ -44,7 +42,6 @@ impl std::fmt::Display for Invalid {
             Invalid::Requirement { dep, req } => write!(f, "dependency `{dep}` has an invalid requirement `{req}`"),
             Invalid::Target { dep, target } => write!(f, "dependency `{dep}` has an invalid target `{target}`"),
             Invalid::Features(reason) => f.write_str(reason),
-            Invalid::RustVersion(v) => write!(f, "invalid rust-version `{v}`"),
         }
     }
 }
@@ -185,8 +182,6 @@ pub(crate) struct Universe {
     pub(crate) strings: Strings,
     pub(crate) slot_count: u32,
     pub(crate) links_count: u32,
-    /// Index entries Cargo would not use, with the reason, by version.
-    pub(crate) invalid_count: usize,
 }
 
 impl Universe {
@@ -242,7 +237,6 @@ impl Universe {
             });
         }
         let slot_count = if order.is_empty() { 0 } else { slot + 1 };
-        let invalid_count = versions.iter().filter(|v| !v.valid).count();
 
         let mut universe = Universe {
             crates: entries,
@@ -252,7 +246,6 @@ impl Universe {
             strings: builder.strings,
             slot_count,
             links_count: links.len() as u32,
-            invalid_count,
         };
         universe.fill_candidates();
         universe
@@ -351,11 +344,6 @@ impl Compat {
             Compat::Patch(v.patch)
         }
     }
-}
-
-/// Whether `a` and `b` are in the same semver-compatibility class (Cargo's `SemverCompatibility`).
-pub(crate) fn same_compat(a: &Version, b: &Version) -> bool {
-    Compat::of(a) == Compat::of(b)
 }
 
 #[derive(Default)]

@@ -14,15 +14,15 @@ use crate::oracle::{Locked, Oracle, locked};
 use crate::{Rng, real, seed};
 
 /// One sampled version: what Cargo locked (or its error) and what we resolved (or why not).
-pub struct Compared {
-    pub pkg: Pkg,
-    pub cargo: Result<Locked, String>,
-    pub ours: Result<Locked, String>,
-    pub lockfile: Option<rustsec::Lockfile>,
+pub(crate) struct Compared {
+    pub(crate) pkg: Pkg,
+    pub(crate) cargo: Result<Locked, String>,
+    pub(crate) ours: Result<Locked, String>,
+    pub(crate) lockfile: Option<rustsec::Lockfile>,
 }
 
 /// Draws `n` distinct versions uniformly.
-pub fn sample(seed: u64, n: usize, total: usize) -> Vec<Pkg> {
+pub(crate) fn sample(seed: u64, n: usize, total: usize) -> Vec<Pkg> {
     let mut rng = Rng::new(seed);
     let mut picked = std::collections::BTreeSet::new();
     while picked.len() < n.min(total) {
@@ -33,7 +33,7 @@ pub fn sample(seed: u64, n: usize, total: usize) -> Vec<Pkg> {
 }
 
 /// Compares each sampled version with Cargo, two Cargo processes at a time.
-pub fn compare(name: &str, sample: &[Pkg]) -> Vec<Compared> {
+pub(crate) fn compare(name: &str, sample: &[Pkg]) -> Vec<Compared> {
     let r = &real().resolution;
     let oracle = Oracle::new(name, &crates_index_2020());
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -71,18 +71,18 @@ pub fn compare(name: &str, sample: &[Pkg]) -> Vec<Compared> {
 
 /// Agreement figures over a comparison.
 #[derive(Debug, Default)]
-pub struct Figures {
-    pub versions: usize,
-    pub yanked: usize,
-    pub cargo_failed: usize,
-    pub exact: usize,
-    pub true_positive: usize,
-    pub false_positive: usize,
-    pub false_negative: usize,
+pub(crate) struct Figures {
+    pub(crate) versions: usize,
+    pub(crate) yanked: usize,
+    pub(crate) cargo_failed: usize,
+    pub(crate) exact: usize,
+    pub(crate) true_positive: usize,
+    pub(crate) false_positive: usize,
+    pub(crate) false_negative: usize,
 }
 
 impl Figures {
-    pub fn of(compared: &[Compared]) -> Figures {
+    pub(crate) fn of(compared: &[Compared]) -> Figures {
         let r = &real().resolution;
         let mut f = Figures { versions: compared.len(), ..Figures::default() };
         for c in compared {
@@ -101,21 +101,21 @@ impl Figures {
         f
     }
 
-    pub fn exact_rate(&self) -> f64 {
+    pub(crate) fn exact_rate(&self) -> f64 {
         self.exact as f64 / self.versions.max(1) as f64
     }
 
-    pub fn precision(&self) -> f64 {
+    pub(crate) fn precision(&self) -> f64 {
         self.true_positive as f64 / (self.true_positive + self.false_positive).max(1) as f64
     }
 
-    pub fn recall(&self) -> f64 {
+    pub(crate) fn recall(&self) -> f64 {
         self.true_positive as f64 / (self.true_positive + self.false_negative).max(1) as f64
     }
 }
 
 /// Prints every disagreement, so that a failure shows what differs.
-pub fn report(compared: &[Compared]) -> String {
+pub(crate) fn report(compared: &[Compared]) -> String {
     let r = &real().resolution;
     let mut out = String::new();
     for c in compared {
@@ -171,4 +171,5 @@ fn resolution_equals_cargo_on_a_random_sample() {
     let allowed = if n >= 300 { 0.98 } else { 1.0 - 1.0 / 24.0 };
     assert!(f.exact_rate() >= allowed, "exact agreement {:.4} < {allowed:.4}\n{report}", f.exact_rate());
     assert!(f.precision() >= 0.995 && f.recall() >= 0.995, "precision {:.4}, recall {:.4}\n{report}", f.precision(), f.recall());
+    crate::exposure::check_against_rustsec(&compared);
 }

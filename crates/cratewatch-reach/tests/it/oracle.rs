@@ -11,16 +11,16 @@ use cratewatch_testdata::scratch_dir;
 use semver::Version;
 
 /// A `(name, version)` set: what a lockfile locks from the registry.
-pub type Locked = BTreeSet<(String, String)>;
+pub(crate) type Locked = BTreeSet<(String, String)>;
 
 /// Runs Cargo in an isolated `CARGO_HOME` under `target/test-scratch/NAME`.
-pub struct Oracle {
+pub(crate) struct Oracle {
     dir: PathBuf,
 }
 
 impl Oracle {
     /// An oracle for the git-layout index at `index`.
-    pub fn new(name: &str, index: &Path) -> Oracle {
+    pub(crate) fn new(name: &str, index: &Path) -> Oracle {
         let dir = scratch_dir(name);
         let registry = dir.join("registry");
         fs::create_dir_all(&registry).unwrap();
@@ -49,7 +49,7 @@ impl Oracle {
     /// and `=1.0.6+a` also matches `1.0.6+b` (requirements ignore build metadata), of which Cargo picks
     /// the highest. For those, the project starts from a lockfile that already holds the version, and
     /// `cargo update --workspace` resolves the rest, as in a project that locked it earlier.
-    pub fn lock(&self, worker: usize, name: &str, version: &Version, yanked: bool) -> Result<rustsec::Lockfile, String> {
+    pub(crate) fn lock(&self, worker: usize, name: &str, version: &Version, yanked: bool) -> Result<rustsec::Lockfile, String> {
         let project = self.dir.join(format!("project-{worker}"));
         fs::create_dir_all(project.join("src")).unwrap();
         fs::write(project.join("src/lib.rs"), "").unwrap();
@@ -90,7 +90,7 @@ impl Oracle {
 }
 
 /// The registry packages a lockfile holds.
-pub fn locked(lockfile: &rustsec::Lockfile) -> Locked {
+pub(crate) fn locked(lockfile: &rustsec::Lockfile) -> Locked {
     lockfile
         .packages
         .iter()
