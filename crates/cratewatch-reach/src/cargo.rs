@@ -54,7 +54,6 @@ enum ActivateError {
     Fatal(Fail),
 }
 
-
 #[derive(Clone)]
 struct DepInfo {
     /// What the conflict cache knows this dependency as (Cargo's `Dependency`): its requirement and
@@ -196,7 +195,11 @@ impl SearchScratch {
         }
         // Recorded conflicts are true whatever the root (Cargo: "unconditionally true regardless of our
         // resolution history"), so they are kept from root to root, until the caches grow too large.
-        if std::env::var_os("REACH_CLEAR").is_some() || self.deps_cache.len() > 100_000 || self.dep_keys.len() > 1_000_000 || self.dep_from_pid.len() > 1_000_000 {
+        if std::env::var_os("REACH_CLEAR").is_some()
+            || self.deps_cache.len() > 100_000
+            || self.dep_keys.len() > 1_000_000
+            || self.dep_from_pid.len() > 1_000_000
+        {
             self.deps_cache.clear();
             self.dep_keys.clear();
             self.known.clear();
@@ -206,7 +209,13 @@ impl SearchScratch {
     }
 
     fn mark(&self) -> Mark {
-        Mark { trail: self.trail.len(), edges: self.edges.len(), frames: self.frames.len(), time: self.time, age: self.age }
+        Mark {
+            trail: self.trail.len(),
+            edges: self.edges.len(),
+            frames: self.frames.len(),
+            time: self.time,
+            age: self.age,
+        }
     }
 
     fn undo_to(&mut self, mark: Mark) {
@@ -385,7 +394,9 @@ impl SearchScratch {
                                 u.reqs.get(dep.req as usize).map_or("root", |r| &*r.crate_name),
                                 u.reqs.get(dep.req as usize).map_or("", |r| &*r.text),
                                 conflicts.iter().map(|&c| describe(u, c)).collect::<Vec<_>>(),
-                                generalized.as_ref().map(|g: &Vec<VersionId>| g.iter().map(|&c| describe(u, c)).collect::<Vec<_>>())
+                                generalized
+                                    .as_ref()
+                                    .map(|g: &Vec<VersionId>| g.iter().map(|&c| describe(u, c)).collect::<Vec<_>>())
                             );
                         }
                         let blame = generalized.as_ref().unwrap_or(&conflicts);
@@ -579,7 +590,11 @@ impl SearchScratch {
     /// recorded set are active, with that dependency's dependent.
     #[inline(never)]
     #[expect(clippy::type_complexity)]
-    fn pending_conflict(&self, u: &Universe, pid: VersionId) -> Option<(VersionId, (Vec<VersionId>, (VersionId, ReqId)))> {
+    fn pending_conflict(
+        &self,
+        u: &Universe,
+        pid: VersionId,
+    ) -> Option<(VersionId, (Vec<VersionId>, (VersionId, ReqId)))> {
         let related = self.dep_from_pid.get(&pid)?;
         for &(_, _, index) in &self.queue {
             let frame = &self.frames[index as usize];

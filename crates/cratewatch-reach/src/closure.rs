@@ -19,7 +19,22 @@ pub(crate) enum Closure {
     /// A consistent closure: Cargo's answer.
     Consistent(Graph),
     /// Something Cargo would have to search around: resolve with the full search.
-    Inconsistent,
+    Inconsistent(Why),
+}
+
+/// Why a closure is inconsistent: the first thing found that the highest candidates cannot satisfy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Why {
+    /// A requirement has no candidate at all.
+    NoCandidate,
+    /// Two requirements want different versions of one semver-compatibility slot.
+    Slot,
+    /// Two packages link the same native library.
+    Links,
+    /// A package lacks a feature asked of it.
+    MissingFeature,
+    /// A feature includes itself.
+    FeatureCycle,
 }
 
 #[derive(Clone, Copy)]
@@ -90,17 +105,17 @@ impl ClosureScratch {
         self.reset(u);
         let result = self.close(u, root);
         let closure = match result {
-            Some(()) => Closure::Consistent(Graph {
+            Ok(()) => Closure::Consistent(Graph {
                 nodes: self.acts.iter().map(|a| a.version).collect(),
                 edges: std::mem::take(&mut self.edges),
             }),
-            None => Closure::Inconsistent,
+            Err(why) => Closure::Inconsistent(why),
         };
         self.reset(u);
         closure
     }
 
-    fn close(&mut self, u: &Universe, root: VersionId) -> Option<()> {
+    fn close(&mut self, u: &Universe, root: VersionId) -> Result<(), Why> {
         let root_act = self.activate(u, root)?;
         self.tasks.push(Task::Default { act: root_act });
         while let Some(task) = self.tasks.pop() {
@@ -114,7 +129,7 @@ impl ClosureScratch {
                 Task::Request { act, feature } => {
                     let summary = &u.summaries[self.acts[act as usize].summary as usize];
                     // A feature the package does not have: Cargo rejects this candidate.
-                    let feature = summary.feature(feature)?;
+                    let feature = summary.feature(feature).ok_or(Why::MissingFeature)?;
                     self.tasks.push(Task::Feature { act, feature });
                 }
                 Task::Feature { act, feature } => self.feature(u, act, feature)?,
@@ -122,7 +137,7 @@ impl ClosureScratch {
                 Task::DepFeature { act, name, feature } => self.dep_feature(u, act, name, feature),
             }
         }
-        Some(())
+        Ok(())
     }
 
     fn bit(&mut self, offset: u32, i: u16) -> bool {
@@ -135,11 +150,11 @@ impl ClosureScratch {
 
     /// Activates `version`: it must not conflict with what is active. Its required dependencies are
     /// queued.
-    fn activate(&mut self, u: &Universe, version: VersionId) -> Option<u32> {
+    fn activate(&mut self, u: &Universe, version: VersionId) -> Result<u32, Why> {
         let entry = &u.versions[version as usize];
         if entry.links != NONE {
             if self.links_act[entry.links as usize] != NONE {
-                return None;
+                return Err(Why::Links);
             }
             self.links_act[entry.links as usize] = self.acts.len() as u32;
         }
@@ -158,25 +173,25 @@ impl ClosureScratch {
                 self.tasks.push(Task::Edge { act, dep: i as u16 });
             }
         }
-        Some(act)
+        Ok(act)
     }
 
-    fn edge(&mut self, u: &Universe, act: u32, dep_index: u16) -> Option<()> {
+    fn edge(&mut self, u: &Universe, act: u32, dep_index: u16) -> Result<(), Why> {
         let deps_offset = self.acts[act as usize].deps;
         if self.bit(deps_offset, dep_index) {
-            return Some(());
+            return Ok(());
         }
         let summary = &u.summaries[self.acts[act as usize].summary as usize];
         let dep = &summary.deps[dep_index as usize];
         let target = u.reqs[dep.req as usize].best;
         if target == NONE {
-            return None;
+            return Err(Why::NoCandidate);
         }
         let slot = u.versions[target as usize].slot;
         let existing = self.slot_act[slot as usize];
         let to = if existing != NONE {
             if self.acts[existing as usize].version != target {
-                return None;
+                return Err(Why::Slot);
             }
             existing
         } else {
@@ -197,19 +212,19 @@ impl ClosureScratch {
                 self.tasks.push(Task::Request { act: to, feature });
             }
         }
-        Some(())
+        Ok(())
     }
 
-    fn feature(&mut self, u: &Universe, act: u32, feature: u16) -> Option<()> {
+    fn feature(&mut self, u: &Universe, act: u32, feature: u16) -> Result<(), Why> {
         let offset = self.acts[act as usize].features;
         if self.bit(offset, feature) {
-            return Some(());
+            return Ok(());
         }
         let summary = &u.summaries[self.acts[act as usize].summary as usize];
         for &value in summary.features[feature as usize].values.iter() {
             match value {
                 // A feature that includes itself is a fatal error in Cargo: let the full search report it.
-                FValue::Feature(f) if f == feature => return None,
+                FValue::Feature(f) if f == feature => return Err(Why::FeatureCycle),
                 FValue::Feature(f) => self.tasks.push(Task::Feature { act, feature: f }),
                 FValue::Dep(name) => self.tasks.push(Task::Name { act, name }),
                 FValue::DepFeature { name, feature: f, weak } => {
@@ -228,7 +243,7 @@ impl ClosureScratch {
                 }
             }
         }
-        Some(())
+        Ok(())
     }
 
     fn name(&mut self, u: &Universe, act: u32, name: u16) {

@@ -132,7 +132,8 @@ impl<'e> Finding<'e> {
 
     /// The blocking requirement, as the blocker's manifest writes it.
     pub fn blocking_requirement(&self) -> Option<&'e str> {
-        (self.hit.blocker != u16::MAX).then(|| &*self.exposure.resolution.universe.reqs[self.hit.requirement as usize].text)
+        (self.hit.blocker != u16::MAX)
+            .then(|| &*self.exposure.resolution.universe.reqs[self.hit.requirement as usize].text)
     }
 
     /// The smallest release of the blocker's crate, newer than the blocker, whose requirements let a
@@ -254,7 +255,9 @@ impl Exposure {
                 if let Some(lowest) = affected.iter().position(|&a| a) {
                     fixed = (c.first + lowest as u32..c.first + c.len)
                         .filter(|&v| {
-                            !affected[(v - c.first) as usize] && !u.versions[v as usize].yanked && u.version(v).pre.is_empty()
+                            !affected[(v - c.first) as usize]
+                                && !u.versions[v as usize].yanked
+                                && u.version(v).pre.is_empty()
                         })
                         .collect();
                 }
@@ -286,14 +289,16 @@ impl Exposure {
                 of_crate.entry(p.krate).or_default().push(i as u32);
             }
         }
-        let mut matcher = Matcher { u, prepared: &prepared, admits_fixed: HashMap::new(), admits_affected: HashMap::new() };
+        let mut matcher =
+            Matcher { u, prepared: &prepared, admits_fixed: HashMap::new(), admits_affected: HashMap::new() };
 
         // Per stored graph: the advised packages in it (node 0, the root, is handled per root).
         let store = &resolution.store;
         let graphs = store.graphs();
         let mut graph_hits: Vec<Vec<GraphHit>> = vec![Vec::new(); graphs];
         for (g, hits) in graph_hits.iter_mut().enumerate() {
-            let (start, end) = (store.graph_start[g] as usize, store.graph_start[g + 1] as usize);
+            let (store, range) = store.nodes(g as u32);
+            let (start, end) = (range.start, range.end);
             for i in start + 1..end {
                 let v = store.version[i];
                 let Some(advs) = of_crate.get(&u.versions[v as usize].krate) else { continue };
@@ -301,10 +306,12 @@ impl Exposure {
                 for &a in advs {
                     let p = &prepared[a as usize];
                     let depth = store.meta[i] & 0x7f;
-                    let incoming = incoming(&resolution, g as u32, position as usize);
                     if p.affected[(v - u.crates[p.krate as usize].first) as usize] {
                         hits.push(GraphHit { advisory: a, position, depth, fresh: true });
-                    } else if matcher.older_lockfile_may_hold_affected(a, &incoming) {
+                    } else if p.affected.iter().any(|&x| x)
+                        && matcher
+                            .older_lockfile_may_hold_affected(a, &incoming(&resolution, g as u32, position as usize))
+                    {
                         hits.push(GraphHit { advisory: a, position, depth, fresh: false });
                     }
                 }
@@ -318,11 +325,12 @@ impl Exposure {
             if g == NONE {
                 continue;
             }
-            let own = of_crate.get(&u.versions[root as usize].krate);
-            if let Some(advs) = own {
+            let mut own_affected: Vec<u32> = Vec::new();
+            if let Some(advs) = of_crate.get(&u.versions[root as usize].krate) {
                 for &a in advs {
                     let p = &prepared[a as usize];
                     if p.affected[(root - u.crates[p.krate as usize].first) as usize] {
+                        own_affected.push(a);
                         hits.push(Hit {
                             advisory: a,
                             root,
@@ -349,9 +357,7 @@ impl Exposure {
                 }
             }
             for h in best {
-                if own.is_some_and(|advs| advs.contains(&h.advisory))
-                    && hits.last().is_some_and(|last| last.root == root && last.advisory == h.advisory)
-                {
+                if own_affected.contains(&h.advisory) {
                     // The root is itself affected: that says it all.
                     continue;
                 }
@@ -360,7 +366,8 @@ impl Exposure {
         }
 
         // Aggregates.
-        let newest: Vec<bool> = (0..u.versions.len() as VersionId).map(|v| resolution.newest_of_crate(Pkg(v)).0 == v).collect();
+        let newest: Vec<bool> =
+            (0..u.versions.len() as VersionId).map(|v| resolution.newest_of_crate(Pkg(v)).0 == v).collect();
         let mut crates_seen: HashMap<(u32, CrateId, bool), ()> = HashMap::new();
         for h in &hits {
             let r = &mut reach[h.advisory as usize];
@@ -511,9 +518,9 @@ struct GraphHit {
 }
 
 fn incoming(resolution: &Resolution, graph: u32, position: usize) -> Vec<(usize, ReqId)> {
-    let s = &resolution.store;
-    let i = s.graph_start[graph as usize] as usize + position;
-    let base = s.edge_start[graph as usize] as usize;
+    let (s, range) = resolution.store.nodes(graph);
+    let i = range.start + position;
+    let (_, base) = resolution.store.edges(graph);
     let start = if position == 0 { 0 } else { s.in_end[i - 1] as usize };
     (base + start..base + s.in_end[i] as usize).map(|e| (s.in_parent[e] as usize, s.in_req[e])).collect()
 }
@@ -534,7 +541,9 @@ impl Matcher<'_> {
         *self.admits_fixed.entry((req, a)).or_insert_with(|| {
             let r = &u.reqs[req as usize];
             match (&r.req, r.krate == p.krate) {
-                (Some(parsed), true) => p.fixed.iter().rev().copied().find(|&f| parsed.matches(u.version(f))).unwrap_or(NONE),
+                (Some(parsed), true) => {
+                    p.fixed.iter().rev().copied().find(|&f| parsed.matches(u.version(f))).unwrap_or(NONE)
+                }
                 _ => NONE,
             }
         })
@@ -586,8 +595,8 @@ impl Matcher<'_> {
         }
         let u = self.u;
         let store = &resolution.store;
-        let node = store.graph_start[graph as usize] as usize + h.position as usize;
-        let version = store.version[node];
+        let (segment, range) = store.nodes(graph);
+        let version = segment.version[range.start + h.position as usize];
         let p = &self.prepared[h.advisory as usize];
         if !p.fixed.iter().any(|&f| u.version(f) > u.version(version)) {
             hit.class = FixClass::NoFixedRelease;
@@ -600,7 +609,7 @@ impl Matcher<'_> {
             if best == NONE || *u.version(best) <= threshold {
                 hit.blocker = parent as u16;
                 hit.requirement = req;
-                let blocker = if parent == 0 { root } else { store.version[store.graph_start[graph as usize] as usize + parent] };
+                let blocker = if parent == 0 { root } else { segment.version[range.start + parent] };
                 hit.fixed_in = self.first_release_letting_fix_through(blocker, h.advisory, &threshold);
                 break;
             }
@@ -611,7 +620,12 @@ impl Matcher<'_> {
     /// The smallest non-yanked release of `blocker`'s crate above it whose normal and build
     /// requirements on the advised crate all admit a fixed release above `threshold` (or that has
     /// none).
-    fn first_release_letting_fix_through(&mut self, blocker: VersionId, a: u32, threshold: &semver::Version) -> VersionId {
+    fn first_release_letting_fix_through(
+        &mut self,
+        blocker: VersionId,
+        a: u32,
+        threshold: &semver::Version,
+    ) -> VersionId {
         let u = self.u;
         let krate = self.prepared[a as usize].krate;
         let c = &u.crates[u.versions[blocker as usize].krate as usize];
@@ -619,7 +633,8 @@ impl Matcher<'_> {
             if u.versions[y as usize].yanked || !u.versions[y as usize].valid {
                 continue;
             }
-            let reqs: Vec<ReqId> = u.summary(y).deps.iter().map(|d| d.req).filter(|&r| u.reqs[r as usize].krate == krate).collect();
+            let reqs: Vec<ReqId> =
+                u.summary(y).deps.iter().map(|d| d.req).filter(|&r| u.reqs[r as usize].krate == krate).collect();
             if reqs.iter().all(|&r| {
                 let best = self.highest_fixed(r, a);
                 best != NONE && u.version(best) > threshold

@@ -10,7 +10,7 @@ use cratewatch_index::IndexSnapshot;
 use semver::Version;
 
 use crate::cargo::{Fail, SearchScratch};
-use crate::closure::{Closure, ClosureScratch};
+use crate::closure::{Closure, ClosureScratch, Why};
 use crate::graph::{Compact, Graph};
 use crate::universe::{NONE, ReqId, Universe, VersionId};
 
@@ -106,10 +106,9 @@ impl fmt::Display for Unresolved {
                 f,
                 "no version of `{dependency}` matching `{requirement}` (required by {required_by}) can be chosen"
             ),
-            Unresolved::NoCandidate { dependency, requirement, required_by, crate_exists: false } => write!(
-                f,
-                "`{dependency}` (`{requirement}`, required by {required_by}) is not in the registry"
-            ),
+            Unresolved::NoCandidate { dependency, requirement, required_by, crate_exists: false } => {
+                write!(f, "`{dependency}` (`{requirement}`, required by {required_by}) is not in the registry")
+            }
             Unresolved::RootConflict => f.write_str("the version itself cannot be activated"),
             Unresolved::FeatureCycle { package, feature } => {
                 write!(f, "feature `{feature}` of {package} includes itself")
@@ -138,6 +137,10 @@ pub struct ResolutionStats {
     pub closure_roots: usize,
     /// Roots that needed the full search.
     pub searched_roots: usize,
+    /// Why their all-highest closure was inconsistent (`slot`: two requirements want different
+    /// versions of one semver-compatibility slot; `missing-feature`; `links`; `no-candidate`;
+    /// `feature-cycle`), with the number of roots and one example root (`name version`).
+    pub searched_because: Vec<(&'static str, usize, String)>,
     /// Roots that shared another version's graph (same dependencies and features).
     pub shared_roots: usize,
     /// Distinct graphs stored.
@@ -197,27 +200,6 @@ impl Store {
         Some(id)
     }
 
-    fn append(&mut self, other: Store) -> u32 {
-        if self.graph_start.is_empty() {
-            self.graph_start.push(0);
-            self.edge_start.push(0);
-        }
-        let base = (self.graph_start.len() - 1) as u32;
-        if other.graph_start.is_empty() {
-            return base;
-        }
-        let (nodes, edges) = (self.version.len() as u64, self.in_parent.len() as u64);
-        self.graph_start.extend(other.graph_start[1..].iter().map(|s| s + nodes));
-        self.edge_start.extend(other.edge_start[1..].iter().map(|s| s + edges));
-        self.version.extend(other.version);
-        self.meta.extend(other.meta);
-        self.parent.extend(other.parent);
-        self.in_end.extend(other.in_end);
-        self.in_parent.extend(other.in_parent);
-        self.in_req.extend(other.in_req);
-        base
-    }
-
     pub(crate) fn graphs(&self) -> usize {
         self.graph_start.len().saturating_sub(1)
     }
@@ -234,6 +216,57 @@ impl Store {
     }
 }
 
+/// The graphs of every thread, kept where each thread stored them (merging would copy gigabytes on a
+/// large registry): graph ids run on from one segment to the next.
+#[derive(Default)]
+pub(crate) struct Stores {
+    segments: Vec<Store>,
+    /// The first graph id of each segment.
+    base: Vec<u32>,
+    graphs: usize,
+}
+
+impl Stores {
+    fn add(&mut self, mut store: Store) -> u32 {
+        store.shrink();
+        let base = self.graphs as u32;
+        self.graphs += store.graphs();
+        self.base.push(base);
+        self.segments.push(store);
+        base
+    }
+
+    pub(crate) fn graphs(&self) -> usize {
+        self.graphs
+    }
+
+    /// The segment holding graph `g`, and `g`'s id within it.
+    fn locate(&self, g: u32) -> (&Store, usize) {
+        let i = self.base.partition_point(|&b| b <= g) - 1;
+        (&self.segments[i], (g - self.base[i]) as usize)
+    }
+
+    /// Graph `g`'s segment and the range of its nodes there.
+    pub(crate) fn nodes(&self, g: u32) -> (&Store, std::ops::Range<usize>) {
+        let (s, local) = self.locate(g);
+        (s, s.graph_start[local] as usize..s.graph_start[local + 1] as usize)
+    }
+
+    /// Graph `g`'s segment and the position there of its first incoming edge.
+    pub(crate) fn edges(&self, g: u32) -> (&Store, usize) {
+        let (s, local) = self.locate(g);
+        (s, s.edge_start[local] as usize)
+    }
+
+    fn node_count(&self) -> u64 {
+        self.segments.iter().map(|s| s.version.len() as u64).sum()
+    }
+
+    fn edge_count(&self) -> u64 {
+        self.segments.iter().map(|s| s.in_parent.len() as u64).sum()
+    }
+}
+
 /// Every version of a registry index resolved as a fresh `cargo generate-lockfile` would resolve a
 /// project depending on exactly that version with default features. Built once per index, independent
 /// of any advisory: see the crate documentation.
@@ -243,7 +276,7 @@ pub struct Resolution {
     pub(crate) root_graph: Vec<u32>,
     /// The versions without a resolution, sorted by version id.
     pub(crate) unresolved: Vec<(VersionId, Unresolved)>,
-    pub(crate) store: Store,
+    pub(crate) store: Stores,
     stats: ResolutionStats,
 }
 
@@ -260,6 +293,7 @@ struct Part {
     store: Store,
     closure_roots: usize,
     searched_roots: usize,
+    searched_because: Vec<(Why, usize, VersionId)>,
     shared_roots: usize,
 }
 
@@ -281,10 +315,8 @@ impl Resolution {
         let compile_time = started.elapsed();
         let started = Instant::now();
         let total = universe.versions.len();
-        let threads = options
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .clamp(1, 64);
+        let threads =
+            options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).clamp(1, 64);
         let next_crate = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
         let step = (total / 100).max(1000);
@@ -318,15 +350,25 @@ impl Resolution {
             handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
         });
 
-        let mut store = Store::default();
+        let mut store = Stores::default();
         let mut root_graph = vec![NONE; total];
         let mut unresolved = Vec::new();
         let (mut closure_roots, mut searched_roots, mut shared_roots) = (0, 0, 0);
+        let mut because: Vec<(Why, usize, VersionId)> = Vec::new();
         for part in parts {
             closure_roots += part.closure_roots;
             searched_roots += part.searched_roots;
+            for (why, n, example) in part.searched_because {
+                match because.iter_mut().find(|w| w.0 == why) {
+                    Some(w) => {
+                        w.1 += n;
+                        w.2 = w.2.min(example);
+                    }
+                    None => because.push((why, n, example)),
+                }
+            }
             shared_roots += part.shared_roots;
-            let base = store.append(part.store);
+            let base = store.add(part.store);
             for (v, result) in part.roots {
                 match result {
                     Ok(g) => root_graph[v as usize] = base + g,
@@ -334,7 +376,6 @@ impl Resolution {
                 }
             }
         }
-        store.shrink();
         unresolved.sort_by_key(|u| u.0);
         let resolve_time = started.elapsed();
         progress(Progress { stage: "resolving", done: total, total });
@@ -347,11 +388,7 @@ impl Resolution {
             }
         }
         codes.sort();
-        let packages = root_graph
-            .iter()
-            .filter(|&&g| g != NONE)
-            .map(|&g| store.graph_start[g as usize + 1] - store.graph_start[g as usize])
-            .sum();
+        let packages = root_graph.iter().filter(|&&g| g != NONE).map(|&g| store.nodes(g).1.len() as u64).sum();
         let stats = ResolutionStats {
             crates: universe.crates.len(),
             versions: total,
@@ -360,11 +397,27 @@ impl Resolution {
             unresolved: codes,
             closure_roots,
             searched_roots,
+            searched_because: {
+                because.sort();
+                because
+                    .iter()
+                    .map(|&(why, n, v)| {
+                        let code = match why {
+                            Why::NoCandidate => "no-candidate",
+                            Why::Slot => "slot",
+                            Why::Links => "links",
+                            Why::MissingFeature => "missing-feature",
+                            Why::FeatureCycle => "feature-cycle",
+                        };
+                        (code, n, format!("{} {}", universe.crate_name(v), universe.version(v)))
+                    })
+                    .collect()
+            },
             shared_roots,
             graphs: store.graphs(),
             packages,
-            stored_nodes: store.version.len() as u64,
-            stored_edges: store.in_parent.len() as u64,
+            stored_nodes: store.node_count(),
+            stored_edges: store.edge_count(),
             compile_time,
             resolve_time,
         };
@@ -378,14 +431,15 @@ impl Resolution {
         let Some(krate) = u.crates.iter().position(|c| c.versions.name == name) else { return "no such crate".into() };
         let Some(v) = u.find_version(krate as u32, version) else { return "no such version".into() };
         let describe = |g: &Graph| {
-            let mut names: Vec<String> = g.nodes.iter().map(|&n| format!("{} {}", u.crate_name(n), u.version(n))).collect();
+            let mut names: Vec<String> =
+                g.nodes.iter().map(|&n| format!("{} {}", u.crate_name(n), u.version(n))).collect();
             names.sort();
             names.join("\n")
         };
         let mut closure = ClosureScratch::new(&u);
         let closure = match closure.run(&u, v) {
             Closure::Consistent(g) => format!("closure: consistent, {} packages\n{}", g.nodes.len(), describe(&g)),
-            Closure::Inconsistent => "closure: inconsistent".to_owned(),
+            Closure::Inconsistent(why) => format!("closure: inconsistent ({why:?})"),
         };
         let mut search = SearchScratch::new(&u);
         let search = match search.resolve(&u, v) {
@@ -443,8 +497,12 @@ fn resolve_crate(
                     stored
                 }
             }
-            Closure::Inconsistent => {
+            Closure::Inconsistent(why) => {
                 part.searched_roots += 1;
+                match part.searched_because.iter_mut().find(|w| w.0 == why) {
+                    Some(w) => w.1 += 1,
+                    None => part.searched_because.push((why, 1, v)),
+                }
                 let t = Instant::now();
                 let r = search.resolve(u, v);
                 if std::env::var_os("REACH_DEBUG").is_some() {
@@ -543,8 +601,7 @@ impl fmt::Debug for ResolvedGraph<'_> {
 
 impl<'r> ResolvedGraph<'r> {
     fn range(&self) -> std::ops::Range<usize> {
-        let s = &self.resolution.store;
-        s.graph_start[self.graph as usize] as usize..s.graph_start[self.graph as usize + 1] as usize
+        self.resolution.store.nodes(self.graph).1
     }
 
     /// The root version.
@@ -564,8 +621,8 @@ impl<'r> ResolvedGraph<'r> {
 
     /// The package at `position`.
     pub fn get(&self, position: usize) -> Resolved {
-        let s = &self.resolution.store;
-        let i = self.range().start + position;
+        let (s, range) = self.resolution.store.nodes(self.graph);
+        let i = range.start + position;
         let meta = s.meta[i];
         let depth = u32::from(meta & 0x7f);
         Resolved {
@@ -594,8 +651,8 @@ impl<'r> ResolvedGraph<'r> {
         if pkg == self.root {
             return Some(0);
         }
-        let s = &self.resolution.store;
-        s.version[self.range()].iter().position(|&v| v == pkg.0)
+        let (s, range) = self.resolution.store.nodes(self.graph);
+        s.version[range].iter().position(|&v| v == pkg.0)
     }
 
     /// A shortest dependency path from the root to the package at `position`, both included.
@@ -611,15 +668,13 @@ impl<'r> ResolvedGraph<'r> {
     /// The dependents of the package at `position` in this graph, with the requirement each wrote
     /// (`(dependent position, requirement text)`).
     pub fn requirements_on(&self, position: usize) -> Vec<(usize, &'r str)> {
-        self.incoming(position)
-            .map(|(p, req)| (p, &*self.resolution.universe.reqs[req as usize].text))
-            .collect()
+        self.incoming(position).map(|(p, req)| (p, &*self.resolution.universe.reqs[req as usize].text)).collect()
     }
 
     pub(crate) fn incoming(&self, position: usize) -> impl Iterator<Item = (usize, ReqId)> + 'r {
-        let s = &self.resolution.store;
-        let i = self.range().start + position;
-        let base = s.edge_start[self.graph as usize] as usize;
+        let (s, range) = self.resolution.store.nodes(self.graph);
+        let i = range.start + position;
+        let (_, base) = self.resolution.store.edges(self.graph);
         let start = if position == 0 { 0 } else { s.in_end[i - 1] as usize };
         let end = s.in_end[i] as usize;
         (base + start..base + end).map(move |e| (s.in_parent[e] as usize, s.in_req[e]))
@@ -657,10 +712,15 @@ impl Resolution {
     pub(crate) fn crate_id(&self, name: &str) -> Option<u32> {
         let crates = &self.universe.crates;
         // Crates are in the snapshot's order (normalised name); a binary search on that order finds it.
-        let norm = |s: &str| s.bytes().map(|b| if b == b'_' { b'-' } else { b.to_ascii_lowercase() }).collect::<Vec<u8>>();
+        let norm =
+            |s: &str| s.bytes().map(|b| if b == b'_' { b'-' } else { b.to_ascii_lowercase() }).collect::<Vec<u8>>();
         let key = norm(name);
         let start = crates.partition_point(|c| norm(&c.versions.name) < key);
-        crates[start..].iter().take_while(|c| norm(&c.versions.name) == key).position(|c| c.versions.name == name).map(|i| (start + i) as u32)
+        crates[start..]
+            .iter()
+            .take_while(|c| norm(&c.versions.name) == key)
+            .position(|c| c.versions.name == name)
+            .map(|i| (start + i) as u32)
     }
 
     /// Every version of crate `name` (exact name), in increasing version order.
@@ -688,15 +748,21 @@ impl Resolution {
     pub fn newest_of_crate(&self, pkg: Pkg) -> Pkg {
         let c = &self.universe.crates[self.universe.versions[pkg.0 as usize].krate as usize];
         let range = c.first..c.first + c.len;
-        let newest = range.clone().rev().find(|&v| !self.universe.versions[v as usize].yanked && self.version(Pkg(v)).pre.is_empty());
-        Pkg(newest.or_else(|| range.clone().rev().find(|&v| !self.universe.versions[v as usize].yanked)).unwrap_or(range.end - 1))
+        let newest = range
+            .clone()
+            .rev()
+            .find(|&v| !self.universe.versions[v as usize].yanked && self.version(Pkg(v)).pre.is_empty());
+        Pkg(newest
+            .or_else(|| range.clone().rev().find(|&v| !self.universe.versions[v as usize].yanked))
+            .unwrap_or(range.end - 1))
     }
 
     /// `pkg`'s resolution, or why it has none.
     pub fn outcome(&self, pkg: Pkg) -> Outcome<'_> {
         match self.root_graph[pkg.0 as usize] {
             NONE => {
-                let i = self.unresolved.binary_search_by_key(&pkg.0, |u| u.0).expect("an unresolved version has a reason");
+                let i =
+                    self.unresolved.binary_search_by_key(&pkg.0, |u| u.0).expect("an unresolved version has a reason");
                 Outcome::Unresolved(&self.unresolved[i].1)
             }
             graph => Outcome::Resolved(ResolvedGraph { resolution: self, root: pkg, graph }),

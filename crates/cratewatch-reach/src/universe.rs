@@ -6,8 +6,9 @@
 //! feature of this version is `std`", "which semver-compatibility slot is this version in") is answered
 //! here by an array lookup, computed once.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use crate::hash::FxHashMap as HashMap;
 
 use cratewatch_index::{CrateVersions, DepKind, FeatureMap, IndexDep, IndexSnapshot, IndexVersion};
 use semver::{Version, VersionReq};
@@ -135,8 +136,6 @@ pub(crate) struct ReqEntry {
     pub(crate) crate_name: Arc<str>,
     /// The highest valid, non-yanked version matching the requirement, or [`NONE`].
     pub(crate) best: VersionId,
-    /// How many valid, non-yanked versions match (Cargo's "number of candidates").
-    pub(crate) count: u32,
 }
 
 /// Interned strings.
@@ -189,7 +188,7 @@ impl Universe {
         let mut builder = Builder::default();
         let crates: Vec<Arc<CrateVersions>> = snapshot.crates().cloned().collect();
         // Crate ids follow the snapshot's order; versions are laid out per crate in increasing order.
-        let mut by_name: HashMap<Arc<str>, CrateId> = HashMap::with_capacity(crates.len());
+        let mut by_name: HashMap<Arc<str>, CrateId> = HashMap::default();
         let mut entries = Vec::with_capacity(crates.len());
         let mut order: Vec<(CrateId, u32)> = Vec::with_capacity(snapshot.version_count());
         for (id, krate) in crates.iter().enumerate() {
@@ -206,8 +205,8 @@ impl Universe {
         let mut versions = Vec::with_capacity(order.len());
         let mut slot = 0u32;
         let mut previous: Option<(CrateId, Compat)> = None;
-        let mut links: HashMap<Arc<str>, u32> = HashMap::new();
-        let mut summary_ids: HashMap<(usize, usize), u32> = HashMap::new();
+        let mut links: HashMap<Arc<str>, u32> = HashMap::default();
+        let mut summary_ids: HashMap<(usize, usize), u32> = HashMap::default();
         for &(krate, pos) in &order {
             let v: &IndexVersion = &entries[krate as usize].versions.versions[pos as usize];
             let compat = Compat::of(&v.version);
@@ -226,15 +225,7 @@ impl Universe {
             let summary = *summary_ids.entry(key).or_insert_with(|| builder.summary(&v.deps, &v.features));
             let rust_version_ok = v.rust_version.as_deref().is_none_or(valid_rust_version);
             let valid = rust_version_ok && builder.summaries[summary as usize].invalid.is_none();
-            versions.push(VersionEntry {
-                krate,
-                pos,
-                slot,
-                links: links_id,
-                summary,
-                yanked: v.yanked,
-                valid,
-            });
+            versions.push(VersionEntry { krate, pos, slot, links: links_id, summary, yanked: v.yanked, valid });
         }
         let slot_count = if order.is_empty() { 0 } else { slot + 1 };
 
@@ -283,31 +274,35 @@ impl Universe {
         (c.first..c.first + c.len).rev().filter(|&v| self.is_candidate(v) && parsed.matches(self.version(v))).collect()
     }
 
+    /// Finds every requirement's highest candidate, on every core.
     fn fill_candidates(&mut self) {
-        for i in 0..self.reqs.len() {
-            let (best, count) = {
-                let r = &self.reqs[i];
-                match (&r.req, r.krate) {
-                    (Some(parsed), k) if k != NONE => {
-                        let c = &self.crates[k as usize];
-                        let mut best = NONE;
-                        let mut count = 0;
-                        for v in (c.first..c.first + c.len).rev() {
-                            if self.is_candidate(v) && parsed.matches(self.version(v)) {
-                                if best == NONE {
-                                    best = v;
-                                }
-                                count += 1;
-                            }
-                        }
-                        (best, count)
-                    }
-                    _ => (NONE, 0),
-                }
-            };
-            self.reqs[i].best = best;
-            self.reqs[i].count = count;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
+        let this = &*self;
+        let chunk = this.reqs.len().div_ceil(threads).max(1);
+        let results: Vec<VersionId> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..this.reqs.len())
+                .step_by(chunk)
+                .map(|start| {
+                    scope.spawn(move || {
+                        (start..(start + chunk).min(this.reqs.len())).map(|i| this.best(i)).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        });
+        for (r, best) in self.reqs.iter_mut().zip(results) {
+            r.best = best;
         }
+    }
+
+    fn best(&self, i: usize) -> VersionId {
+        let r = &self.reqs[i];
+        let (Some(parsed), true) = (&r.req, r.krate != NONE) else { return NONE };
+        let c = &self.crates[r.krate as usize];
+        (c.first..c.first + c.len)
+            .rev()
+            .find(|&v| self.is_candidate(v) && parsed.matches(self.version(v)))
+            .unwrap_or(NONE)
     }
 
     /// The version of `krate` numbered exactly `version`, if published.
@@ -370,7 +365,7 @@ impl Builder {
             return id;
         }
         let id = self.reqs.len() as ReqId;
-        self.reqs.push(ReqEntry { krate, req: dep.req.parsed().cloned(), text, crate_name, best: NONE, count: 0 });
+        self.reqs.push(ReqEntry { krate, req: dep.req.parsed().cloned(), text, crate_name, best: NONE });
         self.req_ids.insert(key, id);
         id
     }
@@ -385,7 +380,7 @@ impl Builder {
         let mut invalid = None;
         // Names, over every dependency (Cargo's `dep_map` counts dev dependencies too).
         let mut names: Vec<(Arc<str>, bool, Vec<u16>)> = Vec::new();
-        let mut name_index: HashMap<&str, u16> = HashMap::new();
+        let mut name_index: HashMap<&str, u16> = HashMap::default();
         let mut compiled: Vec<Dep> = Vec::new();
         for dep in deps {
             let n = *name_index.entry(&dep.name).or_insert_with(|| {
@@ -451,7 +446,9 @@ impl Builder {
                         };
                         if dep_feature.contains('/') || dep.starts_with("dep:") {
                             invalid.get_or_insert_with(|| {
-                                Invalid::Features(format!("feature `{feature}` includes `{value}`, which is not allowed"))
+                                Invalid::Features(format!(
+                                    "feature `{feature}` includes `{value}`, which is not allowed"
+                                ))
                             });
                             continue;
                         }
@@ -516,9 +513,8 @@ impl Builder {
         if invalid.is_none() {
             for (n, (name, optional, _)) in names.iter().enumerate() {
                 if *optional && !used_optional.contains(&(n as u16)) {
-                    invalid = Some(Invalid::Features(format!(
-                        "optional dependency `{name}` is not included in any feature"
-                    )));
+                    invalid =
+                        Some(Invalid::Features(format!("optional dependency `{name}` is not included in any feature")));
                     break;
                 }
             }
@@ -616,7 +612,8 @@ impl CfgParser<'_> {
             self.i = start;
             return None;
         }
-        while self.i < self.s.len() && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_' || self.s[self.i] >= 0x80)
+        while self.i < self.s.len()
+            && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_' || self.s[self.i] >= 0x80)
         {
             self.i += 1;
         }

@@ -56,7 +56,9 @@ fn fixture() -> (Arc<Resolution>, Vec<Advisory>) {
 fn fix_classes_follow_their_definitions() {
     let (r, advisories) = fixture();
     let exposure = Exposure::compute(r.clone(), &advisories);
-    let find = |name: &str, version: &str| -> Vec<(String, FixClass, u32, Vec<String>, Option<String>, Option<String>)> {
+    let find = |name: &str,
+                version: &str|
+     -> Vec<(String, FixClass, u32, Vec<String>, Option<String>, Option<String>)> {
         exposure
             .for_version(pkg(&r, name, version))
             .iter()
@@ -74,7 +76,10 @@ fn fix_classes_follow_their_definitions() {
     };
     let vuln = "RUSTSEC-2099-0001".to_owned();
     // The advised crate's own affected versions.
-    assert_eq!(find("vuln", "1.0.1"), vec![(vuln.clone(), FixClass::Affected, 0, vec!["vuln 1.0.1".into()], None, None)]);
+    assert_eq!(
+        find("vuln", "1.0.1"),
+        vec![(vuln.clone(), FixClass::Affected, 0, vec!["vuln 1.0.1".into()], None, None)]
+    );
     assert!(find("vuln", "1.1.0").is_empty());
     // Its own requirement admits no fixed release: its manifest must change, and pins 1.1.0 did.
     assert_eq!(
@@ -102,14 +107,24 @@ fn fix_classes_follow_their_definitions() {
     );
     // Fresh resolution picks the fixed 1.1.0, but `^1.0` also allows 1.0.x: an older lockfile is exposed,
     // and `cargo update` fixes it.
-    assert_eq!(find("loose", "1.0.0"), vec![(vuln.clone(), FixClass::CargoUpdate, 1, vec!["loose 1.0.0".into(), "vuln 1.1.0".into()], None, None)]);
+    assert_eq!(
+        find("loose", "1.0.0"),
+        vec![(vuln.clone(), FixClass::CargoUpdate, 1, vec!["loose 1.0.0".into(), "vuln 1.1.0".into()], None, None)]
+    );
     // `~1.0.0` allows only affected versions: a manifest change, though no release of `pins` lets it through
     // after 1.0.5 except 1.1.0.
     assert_eq!(find("pins", "1.0.5")[0].1, FixClass::ManifestChange);
     // No release of the advised crate is unaffected: nothing to change yet.
     assert_eq!(
         find("uses-abandoned", "2.0.0"),
-        vec![("RUSTSEC-2099-0002".into(), FixClass::NoFixedRelease, 1, vec!["uses-abandoned 2.0.0".into(), "abandoned 0.3.0".into()], None, None)]
+        vec![(
+            "RUSTSEC-2099-0002".into(),
+            FixClass::NoFixedRelease,
+            1,
+            vec!["uses-abandoned 2.0.0".into(), "abandoned 0.3.0".into()],
+            None,
+            None
+        )]
     );
     // Dev-dependencies do not expose, and withdrawn advisories are ignored.
     assert!(find("clean", "1.0.0").is_empty());
@@ -151,7 +166,8 @@ fn fix_classes_follow_their_definitions() {
 fn real_exposure() -> &'static Exposure {
     static EXPOSURE: std::sync::OnceLock<Exposure> = std::sync::OnceLock::new();
     EXPOSURE.get_or_init(|| {
-        let db = cratewatch_db::Database::load(&cratewatch_testdata::advisory_db()).expect("the advisory database loads");
+        let db =
+            cratewatch_db::Database::load(&cratewatch_testdata::advisory_db()).expect("the advisory database loads");
         Exposure::compute(real().resolution.clone(), db.advisories())
     })
 }
@@ -162,7 +178,10 @@ fn rayon_core_1_4_0_is_reached_by_the_crossbeam_deque_advisory() {
     let exposure = real_exposure();
     let root = pkg(r, "rayon-core", "1.4.0");
     let findings = exposure.for_version(root);
-    let f = findings.iter().find(|f| f.advisory().id == "RUSTSEC-2021-0093").expect("crossbeam-deque's data race reaches it");
+    let f = findings
+        .iter()
+        .find(|f| f.advisory().id == "RUSTSEC-2021-0093")
+        .expect("crossbeam-deque's data race reaches it");
     assert_eq!(r.name(f.package()), "crossbeam-deque");
     assert_eq!(f.depth(), 1);
     assert_eq!(f.path(), vec![root, f.package()]);
@@ -192,7 +211,8 @@ pub(crate) fn check_against_rustsec(compared: &[crate::faithfulness::Compared]) 
             .map(|v| (v.advisory.id.to_string(), format!("{} {}", v.package.name, v.package.version)))
             .collect();
         let found = exposure.for_version(c.pkg);
-        let ids: BTreeSet<String> = found.iter().filter(|f| f.class().is_fresh()).map(|f| f.advisory().id.clone()).collect();
+        let ids: BTreeSet<String> =
+            found.iter().filter(|f| f.class().is_fresh()).map(|f| f.advisory().id.clone()).collect();
         let expected_ids: BTreeSet<String> = expected.iter().map(|e| e.0.clone()).collect();
         assert_eq!(ids, expected_ids, "advisories reaching {} {}", r.name(c.pkg), r.version(c.pkg));
         for f in found.iter().filter(|f| f.class().is_fresh()) {

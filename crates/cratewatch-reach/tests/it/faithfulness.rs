@@ -119,13 +119,15 @@ pub(crate) fn report(compared: &[Compared]) -> String {
     let r = &real().resolution;
     let mut out = String::new();
     for c in compared {
-        let root = format!("{} {}{}", r.name(c.pkg), r.version(c.pkg), if r.is_yanked(c.pkg) { " (yanked)" } else { "" });
+        let root =
+            format!("{} {}{}", r.name(c.pkg), r.version(c.pkg), if r.is_yanked(c.pkg) { " (yanked)" } else { "" });
         match (&c.cargo, &c.ours) {
             (Ok(cargo), Ok(ours)) if cargo == ours => {}
             (Ok(cargo), Ok(ours)) => {
                 let missing: Vec<_> = cargo.difference(ours).map(|(n, v)| format!("{n} {v}")).collect();
                 let extra: Vec<_> = ours.difference(cargo).map(|(n, v)| format!("{n} {v}")).collect();
-                out += &format!("{root}: cargo locks {missing:?} that we do not; we lock {extra:?} that cargo does not\n");
+                out +=
+                    &format!("{root}: cargo locks {missing:?} that we do not; we lock {extra:?} that cargo does not\n");
             }
             (Err(e), Ok(_)) => out += &format!("{root}: cargo fails ({e}), we resolve it\n"),
             (Ok(_), Err(e)) => out += &format!("{root}: cargo resolves it, we do not ({e})\n"),
@@ -170,6 +172,11 @@ fn resolution_equals_cargo_on_a_random_sample() {
     // systematic error (a feature rule, a renamed dependency) still fails it.
     let allowed = if n >= 300 { 0.98 } else { 1.0 - 1.0 / 24.0 };
     assert!(f.exact_rate() >= allowed, "exact agreement {:.4} < {allowed:.4}\n{report}", f.exact_rate());
-    assert!(f.precision() >= 0.995 && f.recall() >= 0.995, "precision {:.4}, recall {:.4}\n{report}", f.precision(), f.recall());
+    assert!(
+        f.precision() >= 0.995 && f.recall() >= 0.995,
+        "precision {:.4}, recall {:.4}\n{report}",
+        f.precision(),
+        f.recall()
+    );
     crate::exposure::check_against_rustsec(&compared);
 }

@@ -49,7 +49,13 @@ impl Oracle {
     /// and `=1.0.6+a` also matches `1.0.6+b` (requirements ignore build metadata), of which Cargo picks
     /// the highest. For those, the project starts from a lockfile that already holds the version, and
     /// `cargo update --workspace` resolves the rest, as in a project that locked it earlier.
-    pub(crate) fn lock(&self, worker: usize, name: &str, version: &Version, yanked: bool) -> Result<rustsec::Lockfile, String> {
+    pub(crate) fn lock(
+        &self,
+        worker: usize,
+        name: &str,
+        version: &Version,
+        yanked: bool,
+    ) -> Result<rustsec::Lockfile, String> {
         let project = self.dir.join(format!("project-{worker}"));
         fs::create_dir_all(project.join("src")).unwrap();
         fs::write(project.join("src/lib.rs"), "").unwrap();

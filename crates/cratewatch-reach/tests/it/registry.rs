@@ -168,7 +168,8 @@ impl Built {
         let pkg = r.pkg(name, &Version::parse(version).unwrap()).unwrap_or_else(|| panic!("{name} {version} exists"));
         match r.outcome(pkg) {
             Outcome::Resolved(g) => {
-                let mut out: Vec<String> = g.packages().map(|p| format!("{} {}", r.name(p.pkg), r.version(p.pkg))).collect();
+                let mut out: Vec<String> =
+                    g.packages().map(|p| format!("{} {}", r.name(p.pkg), r.version(p.pkg))).collect();
                 out.sort();
                 Ok(out)
             }

@@ -73,7 +73,9 @@ fn features_unify_and_enable_optional_dependencies() {
     );
     reg.add(Registry::version("extra", "1.1.0").features(&[("std", &[])]));
     // One dependent turns default features off but asks for `full`; the other keeps the defaults.
-    reg.add(Registry::version("a", "1.0.0").deps(vec![Dep::new("lib", "^1").no_default_features().features(&["full"])]));
+    reg.add(
+        Registry::version("a", "1.0.0").deps(vec![Dep::new("lib", "^1").no_default_features().features(&["full"])]),
+    );
     reg.add(Registry::version("b", "1.0.0").deps(vec![Dep::new("lib", "^1")]));
     reg.add(Registry::version("both", "1.0.0").deps(vec![Dep::new("a", "^1"), Dep::new("b", "^1")]));
     let built = reg.build();
@@ -94,9 +96,15 @@ fn namespaced_and_weak_features() {
     reg.add(
         Registry::version("lib", "2.0.0")
             .deps(vec![Dep::new("hidden", "^1").optional(), Dep::new("weakly", "^1").optional()])
-            .features2(&[("default", &["turbo"]), ("turbo", &["dep:hidden", "hidden/fast"]), ("serde", &["weakly?/serde"])]),
+            .features2(&[
+                ("default", &["turbo"]),
+                ("turbo", &["dep:hidden", "hidden/fast"]),
+                ("serde", &["weakly?/serde"]),
+            ]),
     );
-    reg.add(Registry::version("user", "1.0.0").deps(vec![Dep::new("lib", "^2").no_default_features().features(&["serde"])]));
+    reg.add(
+        Registry::version("user", "1.0.0").deps(vec![Dep::new("lib", "^2").no_default_features().features(&["serde"])]),
+    );
     let built = reg.build();
     built.check("lib", "2.0.0", Ok(&["lib 2.0.0", "hidden 1.0.0"]));
     // `weakly?/serde` enables `serde` on `weakly` only if something else enables `weakly`: the dependency
@@ -110,10 +118,10 @@ fn renamed_dependencies_and_two_versions_of_one_crate() {
     for v in ["0.1.5", "0.2.3"] {
         reg.add(Registry::version("futures", v));
     }
-    reg.add(Registry::version("bridge", "1.0.0").deps(vec![
-        Dep::new("futures", "^0.1"),
-        Dep::new("futures03", "^0.2").package("futures").features(&[]),
-    ]));
+    reg.add(
+        Registry::version("bridge", "1.0.0")
+            .deps(vec![Dep::new("futures", "^0.1"), Dep::new("futures03", "^0.2").package("futures").features(&[])]),
+    );
     let built = reg.build();
     built.check("bridge", "1.0.0", Ok(&["bridge 1.0.0", "futures 0.1.5", "futures 0.2.3"]));
 }

@@ -6,6 +6,7 @@ mod crash;
 mod db_check;
 mod osv;
 mod osv_client;
+mod reach;
 mod serve;
 
 use std::path::{Path, PathBuf};
