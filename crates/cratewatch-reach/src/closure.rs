@@ -68,6 +68,8 @@ pub(crate) struct ClosureScratch {
     edges: Vec<Edge>,
     edge_next: Vec<u32>,
     tasks: Vec<Task>,
+    /// The two versions that collided in the last inconsistent closure (slot or `links`), for messages.
+    pub(crate) collision: Option<(VersionId, VersionId)>,
 }
 
 impl ClosureScratch {
@@ -81,6 +83,7 @@ impl ClosureScratch {
             edges: Vec::new(),
             edge_next: Vec::new(),
             tasks: Vec::new(),
+            collision: None,
         }
     }
 
@@ -154,6 +157,7 @@ impl ClosureScratch {
         let entry = &u.versions[version as usize];
         if entry.links != NONE {
             if self.links_act[entry.links as usize] != NONE {
+                self.collision = Some((self.acts[self.links_act[entry.links as usize] as usize].version, version));
                 return Err(Why::Links);
             }
             self.links_act[entry.links as usize] = self.acts.len() as u32;
@@ -191,6 +195,7 @@ impl ClosureScratch {
         let existing = self.slot_act[slot as usize];
         let to = if existing != NONE {
             if self.acts[existing as usize].version != target {
+                self.collision = Some((self.acts[existing as usize].version, target));
                 return Err(Why::Slot);
             }
             existing

@@ -439,7 +439,16 @@ impl Resolution {
         let mut closure = ClosureScratch::new(&u);
         let closure = match closure.run(&u, v) {
             Closure::Consistent(g) => format!("closure: consistent, {} packages\n{}", g.nodes.len(), describe(&g)),
-            Closure::Inconsistent(why) => format!("closure: inconsistent ({why:?})"),
+            Closure::Inconsistent(why) => format!(
+                "closure: inconsistent ({why:?}{})",
+                closure.collision.map_or(String::new(), |(a, b)| format!(
+                    ": {} {} and {} {}",
+                    u.crate_name(a),
+                    u.version(a),
+                    u.crate_name(b),
+                    u.version(b)
+                ))
+            ),
         };
         let mut search = SearchScratch::new(&u);
         let search = match search.resolve(&u, v) {
