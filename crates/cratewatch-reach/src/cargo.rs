@@ -172,14 +172,16 @@ impl SearchScratch {
 
     fn reset(&mut self, u: &Universe) {
         for &slot in &self.touched {
-            self.slot_act[slot as usize] = NONE;
+            let v = self.slot_act[slot as usize];
+            if v != NONE {
+                let links = u.versions[v as usize].links;
+                if links != NONE {
+                    self.links_act[links as usize] = NONE;
+                }
+            }
         }
         for &slot in &self.touched {
-            // `links` values belong to the versions that were in these slots; clearing all is simpler.
-            let _ = slot;
-        }
-        for l in self.links_act.iter_mut().filter(|l| **l != NONE) {
-            *l = NONE;
+            self.slot_act[slot as usize] = NONE;
         }
         self.touched.clear();
 
@@ -195,17 +197,12 @@ impl SearchScratch {
         }
         // Recorded conflicts are true whatever the root (Cargo: "unconditionally true regardless of our
         // resolution history"), so they are kept from root to root, until the caches grow too large.
-        if std::env::var_os("REACH_CLEAR").is_some()
-            || self.deps_cache.len() > 100_000
-            || self.dep_keys.len() > 1_000_000
-            || self.dep_from_pid.len() > 1_000_000
-        {
+        if self.deps_cache.len() > 100_000 || self.dep_keys.len() > 1_000_000 || self.dep_from_pid.len() > 1_000_000 {
             self.deps_cache.clear();
             self.dep_keys.clear();
             self.known.clear();
             self.dep_from_pid.clear();
         }
-        let _ = u;
     }
 
     fn mark(&self) -> Mark {
@@ -388,17 +385,6 @@ impl SearchScratch {
                             self.remember(&dep, &conflicts, here);
                             generalized = self.generalize(u, parent, &dep, &conflicts, here);
                         }
-                        if trace() {
-                            eprintln!(
-                                "  exhausted {} {} conflicts={:?} generalized={:?}",
-                                u.reqs.get(dep.req as usize).map_or("root", |r| &*r.crate_name),
-                                u.reqs.get(dep.req as usize).map_or("", |r| &*r.text),
-                                conflicts.iter().map(|&c| describe(u, c)).collect::<Vec<_>>(),
-                                generalized
-                                    .as_ref()
-                                    .map(|g: &Vec<VersionId>| g.iter().map(|&c| describe(u, c)).collect::<Vec<_>>())
-                            );
-                        }
                         let blame = generalized.as_ref().unwrap_or(&conflicts);
                         let found = self.find_candidate(u, &mut stack, parent, backtracked, blame, &mut ticks)?;
                         let Some((next, choice)) = found else {
@@ -417,21 +403,6 @@ impl SearchScratch {
                         next
                     }
                 };
-                if trace() {
-                    let req = if dep.req == NONE {
-                        String::new()
-                    } else {
-                        format!("{} {}", u.reqs[dep.req as usize].crate_name, u.reqs[dep.req as usize].text)
-                    };
-                    eprintln!(
-                        "t{ticks} age{} {} -> {req} [{}] try {} another={has_another} stack={}",
-                        self.age,
-                        describe(u, parent),
-                        dep.candidates.len(),
-                        describe(u, candidate),
-                        stack.len()
-                    );
-                }
                 let mark = self.mark();
                 let choice = has_another.then(|| Choice {
                     mark,
@@ -866,13 +837,4 @@ fn require(
         }
     }
     Ok(())
-}
-
-fn describe(u: &Universe, v: VersionId) -> String {
-    if v == NONE { "ROOT".to_owned() } else { format!("{}@{}", u.crate_name(v), u.version(v)) }
-}
-
-fn trace() -> bool {
-    static T: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *T.get_or_init(|| std::env::var_os("REACH_TRACE").is_some())
 }

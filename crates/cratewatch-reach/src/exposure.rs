@@ -2,7 +2,7 @@
 //! what fixes each exposure. Computed from a [`Resolution`] and the advisories in well under a second,
 //! so that a server can recompute it after every sync without resolving again.
 
-use std::collections::HashMap;
+use crate::hash::FxHashMap as HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -212,13 +212,14 @@ pub struct ExposureStats {
 pub struct Exposure {
     resolution: Arc<Resolution>,
     reach: Vec<AdvisoryReach>,
-    by_id: HashMap<String, u32>,
-    /// Sorted by advisory, then fresh before `cargo-update`, then depth, then root.
+    by_id: std::collections::HashMap<String, u32>,
+    /// Sorted by root.
     hits: Vec<Hit>,
-    /// Per advisory, its run of `hits`.
+    /// Per advisory, its run of `by_advisory`.
     advisory_start: Vec<usize>,
-    /// Positions in `hits`, sorted by root.
-    by_root: Vec<u32>,
+    /// Positions in `hits`, by advisory; within one, fresh exposures first, then older lockfiles, then
+    /// the crate's own versions, each by depth, then root.
+    by_advisory: Vec<u32>,
     stats: ExposureStats,
 }
 
@@ -231,6 +232,10 @@ impl fmt::Debug for Exposure {
 /// One advisory, prepared for matching.
 struct Prepared {
     krate: CrateId,
+    /// The crate's first version id, to index `affected`.
+    first: VersionId,
+    /// Whether any version is affected.
+    any_affected: bool,
     /// Per version of the crate (by offset from its first id): affected or not.
     affected: Vec<bool>,
     /// Unaffected, non-yanked, stable versions above the lowest affected one, ascending.
@@ -281,163 +286,207 @@ impl Exposure {
                 cargo_update: 0,
                 cargo_update_crates: 0,
             });
-            prepared.push(Prepared { krate, affected, fixed });
+            let first = if krate == NONE { 0 } else { u.crates[krate as usize].first };
+            let any_affected = affected.iter().any(|&a| a);
+            prepared.push(Prepared { krate, first, any_affected, affected, fixed });
         }
-        let mut of_crate: HashMap<CrateId, Vec<u32>> = HashMap::new();
+        let mut of_crate: Vec<Vec<u32>> = vec![Vec::new(); u.crates.len()];
         for (i, p) in prepared.iter().enumerate() {
-            if p.krate != NONE {
-                of_crate.entry(p.krate).or_default().push(i as u32);
+            if p.krate != NONE && p.any_affected {
+                of_crate[p.krate as usize].push(i as u32);
             }
         }
-        let mut matcher =
-            Matcher { u, prepared: &prepared, admits_fixed: HashMap::new(), admits_affected: HashMap::new() };
 
-        // Per stored graph: the advised packages in it (node 0, the root, is handled per root).
+        // Whether a version's crate has an advisory affecting some version: one lookup per node below.
+        let mut advised = vec![false; u.versions.len()];
+        for (k, advs) in of_crate.iter().enumerate() {
+            if !advs.is_empty() {
+                let c = &u.crates[k];
+                advised[c.first as usize..(c.first + c.len) as usize].iter_mut().for_each(|a| *a = true);
+            }
+        }
+
+        // Per stored graph: the advised packages in it (node 0, the root, is handled per root), on
+        // every core.
         let store = &resolution.store;
         let graphs = store.graphs();
-        let mut graph_hits: Vec<Vec<GraphHit>> = vec![Vec::new(); graphs];
-        for (g, hits) in graph_hits.iter_mut().enumerate() {
-            let (store, range) = store.nodes(g as u32);
-            let (start, end) = (range.start, range.end);
-            for i in start + 1..end {
-                let v = store.version[i];
-                let Some(advs) = of_crate.get(&u.versions[v as usize].krate) else { continue };
-                let position = (i - start) as u16;
-                for &a in advs {
-                    let p = &prepared[a as usize];
-                    let depth = store.meta[i] & 0x7f;
-                    if p.affected[(v - u.crates[p.krate as usize].first) as usize] {
-                        hits.push(GraphHit { advisory: a, position, depth, fresh: true });
-                    } else if p.affected.iter().any(|&x| x)
-                        && matcher
-                            .older_lockfile_may_hold_affected(a, &incoming(&resolution, g as u32, position as usize))
-                    {
-                        hits.push(GraphHit { advisory: a, position, depth, fresh: false });
-                    }
-                }
-            }
-        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
+        let chunk = graphs.div_ceil(threads).max(1);
+        let graph_hits: Vec<Vec<GraphHit>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..graphs)
+                .step_by(chunk)
+                .map(|first| {
+                    let (of_crate, prepared, resolution, advised) = (&of_crate, &prepared, &*resolution, &advised);
+                    scope.spawn(move || {
+                        let mut matcher = Matcher::new(u, prepared);
+                        (first..(first + chunk).min(graphs))
+                            .map(|g| scan_graph(resolution, g as u32, advised, of_crate, prepared, &mut matcher))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        });
 
-        // Per root: the best hit per advisory (fresh first, then the shallowest), classified.
-        let mut hits: Vec<Hit> = Vec::new();
-        for root in 0..u.versions.len() as VersionId {
-            let g = resolution.root_graph[root as usize];
-            if g == NONE {
-                continue;
-            }
-            let mut own_affected: Vec<u32> = Vec::new();
-            if let Some(advs) = of_crate.get(&u.versions[root as usize].krate) {
-                for &a in advs {
-                    let p = &prepared[a as usize];
-                    if p.affected[(root - u.crates[p.krate as usize].first) as usize] {
-                        own_affected.push(a);
-                        hits.push(Hit {
-                            advisory: a,
-                            root,
-                            position: 0,
-                            depth: 0,
-                            class: FixClass::Affected,
-                            blocker: u16::MAX,
-                            requirement: NONE,
-                            fixed_in: NONE,
-                        });
-                    }
-                }
-            }
-            let list = &graph_hits[g as usize];
-            let mut best: Vec<&GraphHit> = Vec::new();
-            for h in list {
-                match best.iter_mut().find(|b| b.advisory == h.advisory) {
-                    Some(b) => {
-                        if (!h.fresh, h.depth) < (!b.fresh, b.depth) {
-                            *b = h;
+        // Per root, on every core: its own affected advisories, and its graph's hits, classified.
+        let roots = u.versions.len();
+        let chunk = roots.div_ceil(threads * 4).max(1);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut parts: Vec<(usize, Vec<Hit>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    let (of_crate, prepared, resolution, graph_hits, next) =
+                        (&of_crate, &prepared, &*resolution, &graph_hits, &next);
+                    scope.spawn(move || {
+                        let mut matcher = Matcher::new(u, prepared);
+                        let mut done = Vec::new();
+                        loop {
+                            let first = next.fetch_add(chunk, std::sync::atomic::Ordering::Relaxed);
+                            if first >= roots {
+                                break;
+                            }
+                            let mut hits = Vec::new();
+                            for root in first as VersionId..(first + chunk).min(roots) as VersionId {
+                                root_hits(resolution, root, of_crate, prepared, graph_hits, &mut matcher, &mut hits);
+                            }
+                            done.push((first, hits));
                         }
-                    }
-                    None => best.push(h),
-                }
-            }
-            for h in best {
-                if own_affected.contains(&h.advisory) {
-                    // The root is itself affected: that says it all.
-                    continue;
-                }
-                hits.push(matcher.classify(&resolution, root, g, h));
-            }
+                        done
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        });
+        parts.sort_by_key(|p| p.0);
+        let mut hits: Vec<Hit> = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+        for (_, part) in parts {
+            hits.extend(part);
         }
 
-        // Aggregates.
-        let newest: Vec<bool> =
-            (0..u.versions.len() as VersionId).map(|v| resolution.newest_of_crate(Pkg(v)).0 == v).collect();
-        let mut crates_seen: HashMap<(u32, CrateId, bool), ()> = HashMap::new();
-        for h in &hits {
-            let r = &mut reach[h.advisory as usize];
-            let krate = u.versions[h.root as usize].krate;
-            match h.class {
-                FixClass::Affected => {}
-                FixClass::CargoUpdate => {
-                    r.cargo_update += 1;
-                    if crates_seen.insert((h.advisory, krate, false), ()).is_none() {
-                        r.cargo_update_crates += 1;
-                    }
-                }
-                class => {
-                    r.exposed_versions += 1;
-                    if h.depth == 1 {
-                        r.direct += 1;
-                    } else {
-                        r.transitive += 1;
-                    }
-                    if r.by_depth.len() <= h.depth as usize {
-                        r.by_depth.resize(h.depth as usize + 1, 0);
-                    }
-                    r.by_depth[h.depth as usize] += 1;
-                    if crates_seen.insert((h.advisory, krate, true), ()).is_none() {
-                        r.exposed_crates += 1;
-                    }
-                    if newest[h.root as usize] {
-                        r.newest_releases_exposed += 1;
-                    }
-                    match class {
-                        FixClass::NoFixedRelease => r.no_fixed_release += 1,
-                        _ if h.blocker == 0 => r.own_manifest += 1,
-                        _ => r.upstream_manifest += 1,
-                    }
-                }
-            }
-        }
-
-        let order = |c: FixClass| match c {
-            FixClass::CargoUpdate => 1,
-            FixClass::Affected => 2,
-            _ => 0,
-        };
-        hits.sort_by_key(|h| (h.advisory, order(h.class), h.depth, h.root));
-        let mut advisory_start = vec![0; reach.len() + 1];
+        // `hits` is in root order. Group it by advisory with a stable counting sort (root order within),
+        // which also puts a crate's versions next to each other for counting distinct crates.
+        let mut advisory_start = vec![0usize; reach.len() + 1];
         for h in &hits {
             advisory_start[h.advisory as usize + 1] += 1;
         }
         for i in 0..reach.len() {
             advisory_start[i + 1] += advisory_start[i];
         }
-        let mut by_root: Vec<u32> = (0..hits.len() as u32).collect();
-        by_root.sort_by_key(|&i| (hits[i as usize].root, hits[i as usize].advisory));
-        let by_id = reach.iter().enumerate().map(|(i, r)| (r.id.clone(), i as u32)).collect();
-        let mut exposed_roots: Vec<(VersionId, bool)> =
-            hits.iter().filter(|h| h.class != FixClass::Affected).map(|h| (h.root, h.class.is_fresh())).collect();
-        exposed_roots.sort_unstable();
-        exposed_roots.dedup();
-        let fresh_roots: std::collections::HashSet<VersionId> =
-            exposed_roots.iter().filter(|r| r.1).map(|r| r.0).collect();
-        let update_only = exposed_roots.iter().filter(|r| !r.1 && !fresh_roots.contains(&r.0)).count();
+        let mut by_advisory = vec![0u32; hits.len()];
+        let mut fill = advisory_start.clone();
+        for (i, h) in hits.iter().enumerate() {
+            by_advisory[fill[h.advisory as usize]] = i as u32;
+            fill[h.advisory as usize] += 1;
+        }
+
+        // Aggregates.
+        let mut newest = vec![false; u.versions.len()];
+        for c in &u.crates {
+            if c.len > 0 {
+                newest[resolution.newest_of_crate(Pkg(c.first)).0 as usize] = true;
+            }
+        }
+        for (a, r) in reach.iter_mut().enumerate() {
+            let (mut last_exposed, mut last_update) = (NONE, NONE);
+            for &i in &by_advisory[advisory_start[a]..advisory_start[a + 1]] {
+                let h = &hits[i as usize];
+                let krate = u.versions[h.root as usize].krate;
+                match h.class {
+                    FixClass::Affected => {}
+                    FixClass::CargoUpdate => {
+                        r.cargo_update += 1;
+                        if std::mem::replace(&mut last_update, krate) != krate {
+                            r.cargo_update_crates += 1;
+                        }
+                    }
+                    class => {
+                        r.exposed_versions += 1;
+                        if h.depth == 1 {
+                            r.direct += 1;
+                        } else {
+                            r.transitive += 1;
+                        }
+                        if r.by_depth.len() <= h.depth as usize {
+                            r.by_depth.resize(h.depth as usize + 1, 0);
+                        }
+                        r.by_depth[h.depth as usize] += 1;
+                        if std::mem::replace(&mut last_exposed, krate) != krate {
+                            r.exposed_crates += 1;
+                        }
+                        if newest[h.root as usize] {
+                            r.newest_releases_exposed += 1;
+                        }
+                        match class {
+                            FixClass::NoFixedRelease => r.no_fixed_release += 1,
+                            _ if h.blocker == 0 => r.own_manifest += 1,
+                            _ => r.upstream_manifest += 1,
+                        }
+                    }
+                }
+            }
+        }
+
+        // Within an advisory: fresh exposures, then older lockfiles, then the crate's own versions, each
+        // by depth; a stable sort keeps root order among equals.
+        let order = |c: FixClass| match c {
+            FixClass::CargoUpdate => 1u8,
+            FixClass::Affected => 2,
+            _ => 0,
+        };
+        let mut counts = vec![0usize; 3 << 7];
+        let mut scratch: Vec<u32> = Vec::new();
+        for a in 0..reach.len() {
+            let run = &mut by_advisory[advisory_start[a]..advisory_start[a + 1]];
+            let key = |i: u32| {
+                let h = &hits[i as usize];
+                ((order(h.class) as usize) << 7) | (h.depth as usize).min(127)
+            };
+            counts.iter_mut().for_each(|c| *c = 0);
+            for &i in run.iter() {
+                counts[key(i)] += 1;
+            }
+            let mut sum = 0;
+            for c in counts.iter_mut() {
+                let n = *c;
+                *c = sum;
+                sum += n;
+            }
+            scratch.clear();
+            scratch.resize(run.len(), 0);
+            for &i in run.iter() {
+                let k = key(i);
+                scratch[counts[k]] = i;
+                counts[k] += 1;
+            }
+            run.copy_from_slice(&scratch);
+        }
+        let by_id: std::collections::HashMap<String, u32> =
+            reach.iter().enumerate().map(|(i, r)| (r.id.clone(), i as u32)).collect();
+        // Roots exposed afresh, and roots exposed only through an older lockfile.
+        let (mut fresh_roots, mut update_only) = (0, 0);
+        let mut i = 0;
+        while i < hits.len() {
+            let root = hits[i].root;
+            let (mut fresh, mut update) = (false, false);
+            while i < hits.len() && hits[i].root == root {
+                match hits[i].class {
+                    FixClass::Affected => {}
+                    FixClass::CargoUpdate => update = true,
+                    _ => fresh = true,
+                }
+                i += 1;
+            }
+            fresh_roots += usize::from(fresh);
+            update_only += usize::from(update && !fresh);
+        }
         let stats = ExposureStats {
             advisories: reach.len(),
-            exposed_versions: fresh_roots.len(),
+            exposed_versions: fresh_roots,
             cargo_update_only_versions: update_only,
             findings: hits.len(),
             elapsed: started.elapsed(),
         };
-        drop(matcher);
-        Exposure { resolution, reach, by_id, hits, advisory_start, by_root, stats }
+        Exposure { resolution, reach, by_id, hits, advisory_start, by_advisory, stats }
     }
 
     /// The resolution this was computed from.
@@ -477,8 +526,14 @@ impl Exposure {
     /// of them from `offset`. `None` for an unknown id.
     pub fn findings(&self, id: &str, offset: usize, limit: usize) -> Option<Vec<Finding<'_>>> {
         let a = *self.by_id.get(id)? as usize;
-        let run = &self.hits[self.advisory_start[a]..self.advisory_start[a + 1]];
-        Some(run.iter().skip(offset).take(limit).map(|hit| Finding { exposure: self, hit }).collect())
+        let run = &self.by_advisory[self.advisory_start[a]..self.advisory_start[a + 1]];
+        Some(
+            run.iter()
+                .skip(offset)
+                .take(limit)
+                .map(|&i| Finding { exposure: self, hit: &self.hits[i as usize] })
+                .collect(),
+        )
     }
 
     /// How many findings advisory `id` has (for paging).
@@ -489,10 +544,9 @@ impl Exposure {
 
     /// The advisories reaching `pkg`, one finding each, by advisory id.
     pub fn for_version(&self, pkg: Pkg) -> Vec<Finding<'_>> {
-        let start = self.by_root.partition_point(|&i| self.hits[i as usize].root < pkg.0);
-        let mut out: Vec<Finding<'_>> = self.by_root[start..]
+        let start = self.hits.partition_point(|h| h.root < pkg.0);
+        let mut out: Vec<Finding<'_>> = self.hits[start..]
             .iter()
-            .map(|&i| &self.hits[i as usize])
             .take_while(|h| h.root == pkg.0)
             .map(|hit| Finding { exposure: self, hit })
             .collect();
@@ -509,6 +563,91 @@ impl Exposure {
     }
 }
 
+/// One root's findings: its own affected advisories, then its graph's hits, classified.
+fn root_hits(
+    resolution: &Resolution,
+    root: VersionId,
+    of_crate: &[Vec<u32>],
+    prepared: &[Prepared],
+    graph_hits: &[Vec<GraphHit>],
+    matcher: &mut Matcher<'_>,
+    hits: &mut Vec<Hit>,
+) {
+    let u = &resolution.universe;
+    let g = resolution.root_graph[root as usize];
+    if g == NONE {
+        return;
+    }
+    let first = hits.len();
+    for &a in &of_crate[u.versions[root as usize].krate as usize] {
+        let p = &prepared[a as usize];
+        if p.affected[(root - p.first) as usize] {
+            hits.push(Hit {
+                advisory: a,
+                root,
+                position: 0,
+                depth: 0,
+                class: FixClass::Affected,
+                blocker: u16::MAX,
+                requirement: NONE,
+                fixed_in: NONE,
+            });
+        }
+    }
+    let own = hits.len();
+    for h in &graph_hits[g as usize] {
+        // The root is itself affected: that says it all.
+        if !hits[first..own].iter().any(|o| o.advisory == h.advisory) {
+            hits.push(matcher.classify(resolution, root, g, h));
+        }
+    }
+}
+
+/// The advised packages of one stored graph, the best one per advisory (fresh before unaffected, then
+/// the shallowest): affected ones, and unaffected ones an older lockfile may hold an affected version
+/// of.
+fn scan_graph(
+    resolution: &Resolution,
+    g: u32,
+    advised: &[bool],
+    of_crate: &[Vec<u32>],
+    prepared: &[Prepared],
+    matcher: &mut Matcher<'_>,
+) -> Vec<GraphHit> {
+    let u = &resolution.universe;
+    let (store, range) = resolution.store.nodes(g);
+    let mut hits = Vec::new();
+    for i in range.start + 1..range.end {
+        let v = store.version[i];
+        if !advised[v as usize] {
+            continue;
+        }
+        let advs = &of_crate[u.versions[v as usize].krate as usize];
+        let position = (i - range.start) as u16;
+        let depth = store.meta[i] & 0x7f;
+        for &a in advs {
+            let p = &prepared[a as usize];
+            if p.affected[(v - p.first) as usize] {
+                hits.push(GraphHit { advisory: a, position, depth, fresh: true });
+            } else if matcher.older_lockfile_may_hold_affected(a, resolution, g, position as usize) {
+                hits.push(GraphHit { advisory: a, position, depth, fresh: false });
+            }
+        }
+    }
+    let mut best: Vec<GraphHit> = Vec::with_capacity(hits.len());
+    for h in hits {
+        match best.iter_mut().find(|b| b.advisory == h.advisory) {
+            Some(b) => {
+                if (!h.fresh, h.depth) < (!b.fresh, b.depth) {
+                    *b = h;
+                }
+            }
+            None => best.push(h),
+        }
+    }
+    best
+}
+
 #[derive(Clone, Copy)]
 struct GraphHit {
     advisory: u32,
@@ -517,25 +656,21 @@ struct GraphHit {
     fresh: bool,
 }
 
-fn incoming(resolution: &Resolution, graph: u32, position: usize) -> Vec<(usize, ReqId)> {
-    let (s, range) = resolution.store.nodes(graph);
-    let i = range.start + position;
-    let (_, base) = resolution.store.edges(graph);
-    let start = if position == 0 { 0 } else { s.in_end[i - 1] as usize };
-    (base + start..base + s.in_end[i] as usize).map(|e| (s.in_parent[e] as usize, s.in_req[e])).collect()
-}
-
 /// Requirement questions, answered once per (requirement, advisory).
 struct Matcher<'a> {
     u: &'a Universe,
     prepared: &'a [Prepared],
     /// The highest fixed release a requirement matches.
     admits_fixed: HashMap<(ReqId, u32), VersionId>,
-    /// Which affected versions (by offset in the crate) a requirement matches.
+    /// Which affected versions (by offset in the crate) a requirement matches; empty when none.
     admits_affected: HashMap<(ReqId, u32), Vec<u64>>,
 }
 
-impl Matcher<'_> {
+impl<'a> Matcher<'a> {
+    fn new(u: &'a Universe, prepared: &'a [Prepared]) -> Matcher<'a> {
+        Matcher { u, prepared, admits_fixed: HashMap::default(), admits_affected: HashMap::default() }
+    }
+
     fn highest_fixed(&mut self, req: ReqId, a: u32) -> VersionId {
         let (u, p) = (self.u, &self.prepared[a as usize]);
         *self.admits_fixed.entry((req, a)).or_insert_with(|| {
@@ -549,33 +684,44 @@ impl Matcher<'_> {
         })
     }
 
-    /// Whether every requirement on the node also allows some affected version.
-    fn older_lockfile_may_hold_affected(&mut self, a: u32, incoming: &[(usize, ReqId)]) -> bool {
-        if incoming.is_empty() {
-            return false;
-        }
+    fn affected_admitted(&mut self, req: ReqId, a: u32) -> &Vec<u64> {
         let (u, p) = (self.u, &self.prepared[a as usize]);
-        let mut common: Option<Vec<u64>> = None;
-        for &(_, req) in incoming {
-            let bits = self.admits_affected.entry((req, a)).or_insert_with(|| {
-                let c = &u.crates[p.krate as usize];
-                let mut bits = vec![0u64; (c.len as usize).div_ceil(64)];
-                let r = &u.reqs[req as usize];
-                if let (Some(parsed), true) = (&r.req, r.krate == p.krate) {
-                    for (i, &affected) in p.affected.iter().enumerate() {
-                        if affected && parsed.matches(u.version(c.first + i as u32)) {
-                            bits[i / 64] |= 1 << (i % 64);
-                        }
+        self.admits_affected.entry((req, a)).or_insert_with(|| {
+            let c = &u.crates[p.krate as usize];
+            let mut bits = vec![0u64; (c.len as usize).div_ceil(64)];
+            let r = &u.reqs[req as usize];
+            if let (Some(parsed), true) = (&r.req, r.krate == p.krate) {
+                for (i, &affected) in p.affected.iter().enumerate() {
+                    if affected && parsed.matches(u.version(c.first + i as u32)) {
+                        bits[i / 64] |= 1 << (i % 64);
                     }
                 }
-                bits
-            });
-            match &mut common {
-                None => common = Some(bits.clone()),
-                Some(c) => c.iter_mut().zip(bits.iter()).for_each(|(x, y)| *x &= y),
             }
+            if bits.iter().all(|&w| w == 0) { Vec::new() } else { bits }
+        })
+    }
+
+    /// Whether every requirement on the node at `position` of graph `g` also allows some affected
+    /// version.
+    fn older_lockfile_may_hold_affected(&mut self, a: u32, resolution: &Resolution, g: u32, position: usize) -> bool {
+        let (s, range) = resolution.store.nodes(g);
+        let i = range.start + position;
+        let (_, base) = resolution.store.edges(g);
+        let start = if position == 0 { 0 } else { s.in_end[i - 1] as usize };
+        let reqs = &s.in_req[base + start..base + s.in_end[i] as usize];
+        let Some((&first, rest)) = reqs.split_first() else { return false };
+        let mut common = self.affected_admitted(first, a).clone();
+        for &req in rest {
+            if common.is_empty() {
+                return false;
+            }
+            let bits = self.affected_admitted(req, a);
+            if bits.is_empty() {
+                return false;
+            }
+            common.iter_mut().zip(bits.iter()).for_each(|(x, y)| *x &= y);
         }
-        common.is_some_and(|c| c.iter().any(|&w| w != 0))
+        common.iter().any(|&w| w != 0)
     }
 
     /// Classifies a fresh or older-lockfile exposure of `root` (whose graph is `graph`).
@@ -593,24 +739,27 @@ impl Matcher<'_> {
         if !h.fresh {
             return hit;
         }
-        let u = self.u;
+        // Versions of one crate have ids in version order: comparing ids compares versions.
         let store = &resolution.store;
         let (segment, range) = store.nodes(graph);
         let version = segment.version[range.start + h.position as usize];
         let p = &self.prepared[h.advisory as usize];
-        if !p.fixed.iter().any(|&f| u.version(f) > u.version(version)) {
+        if p.fixed.last().is_none_or(|&f| f <= version) {
             hit.class = FixClass::NoFixedRelease;
             return hit;
         }
         hit.class = FixClass::ManifestChange;
-        let threshold = u.version(version).clone();
-        for (parent, req) in incoming(resolution, graph, h.position as usize) {
+        let i = range.start + h.position as usize;
+        let (_, base) = store.edges(graph);
+        let start = if h.position == 0 { 0 } else { segment.in_end[i - 1] as usize };
+        for e in base + start..base + segment.in_end[i] as usize {
+            let (parent, req) = (segment.in_parent[e] as usize, segment.in_req[e]);
             let best = self.highest_fixed(req, h.advisory);
-            if best == NONE || *u.version(best) <= threshold {
+            if best == NONE || best <= version {
                 hit.blocker = parent as u16;
                 hit.requirement = req;
                 let blocker = if parent == 0 { root } else { segment.version[range.start + parent] };
-                hit.fixed_in = self.first_release_letting_fix_through(blocker, h.advisory, &threshold);
+                hit.fixed_in = self.first_release_letting_fix_through(blocker, h.advisory, version);
                 break;
             }
         }
@@ -620,12 +769,7 @@ impl Matcher<'_> {
     /// The smallest non-yanked release of `blocker`'s crate above it whose normal and build
     /// requirements on the advised crate all admit a fixed release above `threshold` (or that has
     /// none).
-    fn first_release_letting_fix_through(
-        &mut self,
-        blocker: VersionId,
-        a: u32,
-        threshold: &semver::Version,
-    ) -> VersionId {
+    fn first_release_letting_fix_through(&mut self, blocker: VersionId, a: u32, threshold: VersionId) -> VersionId {
         let u = self.u;
         let krate = self.prepared[a as usize].krate;
         let c = &u.crates[u.versions[blocker as usize].krate as usize];
@@ -633,11 +777,10 @@ impl Matcher<'_> {
             if u.versions[y as usize].yanked || !u.versions[y as usize].valid {
                 continue;
             }
-            let reqs: Vec<ReqId> =
-                u.summary(y).deps.iter().map(|d| d.req).filter(|&r| u.reqs[r as usize].krate == krate).collect();
-            if reqs.iter().all(|&r| {
-                let best = self.highest_fixed(r, a);
-                best != NONE && u.version(best) > threshold
+            let summary = u.summary(y);
+            if summary.deps.iter().filter(|d| u.reqs[d.req as usize].krate == krate).all(|d| {
+                let best = self.highest_fixed(d.req, a);
+                best != NONE && best > threshold
             }) {
                 return y;
             }

@@ -512,12 +512,7 @@ fn resolve_crate(
                     Some(w) => w.1 += 1,
                     None => part.searched_because.push((why, 1, v)),
                 }
-                let t = Instant::now();
-                let r = search.resolve(u, v);
-                if std::env::var_os("REACH_DEBUG").is_some() {
-                    eprintln!("search {} {} {:?} {:?}", u.crate_name(v), u.version(v), t.elapsed(), r.as_ref().err());
-                }
-                match r {
+                match search.resolve(u, v) {
                     Ok(graph) => store(u, &graph, &mut part.store),
                     Err(fail) => Err(unresolved(u, fail)),
                 }

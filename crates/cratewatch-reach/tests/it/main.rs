@@ -13,9 +13,8 @@ use cratewatch_index::IndexSnapshot;
 use cratewatch_reach::Resolution;
 use cratewatch_testdata::crates_index_2020;
 
-/// The real 2020 index and its resolution, built once per test binary.
+/// The real 2020 index's resolution, built once per test binary.
 pub(crate) struct Real {
-    pub(crate) index: IndexSnapshot,
     pub(crate) resolution: Arc<Resolution>,
 }
 
@@ -24,7 +23,7 @@ pub(crate) fn real() -> &'static Real {
     REAL.get_or_init(|| {
         let index = IndexSnapshot::load(&crates_index_2020()).expect("the 2020 index loads");
         let resolution = Arc::new(Resolution::build(&index, &|_| {}));
-        Real { index, resolution }
+        Real { resolution }
     })
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use cratewatch_index::IndexSnapshot;
 use cratewatch_reach::{Outcome, Resolution};
@@ -213,9 +213,4 @@ impl Built {
             _ => panic!("{name} {version}: we give {ours:?}, Cargo gives {cargo:?}"),
         }
     }
-}
-
-/// The index directory a test wrote.
-pub(crate) fn index_dir(built: &Built) -> &Path {
-    &built.index
 }
