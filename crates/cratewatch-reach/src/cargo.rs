@@ -127,6 +127,11 @@ pub(crate) struct SearchScratch {
     trail: Vec<Undo>,
     touched: Vec<u32>,
     candidates: HashMap<ReqId, Rc<[VersionId]>>,
+    /// The root's crate and `links` value, and whether the search met either: if it did not, the result
+    /// holds for every version of the root's crate with the same summary and `links`.
+    root_crate: u32,
+    root_links: u32,
+    met_root: bool,
     deps_cache: HashMap<(VersionId, Rc<[StrId]>, bool), Rc<(Rc<[u64]>, Rc<[DepInfo]>)>>,
     /// Cargo's `past_conflicting_activations`: a dependency cannot be satisfied while every version of
     /// one of its sets is active.
@@ -163,6 +168,9 @@ impl SearchScratch {
             trail: Vec::new(),
             touched: Vec::new(),
             candidates: HashMap::default(),
+            root_crate: NONE,
+            root_links: NONE,
+            met_root: false,
             deps_cache: HashMap::default(),
             known: HashMap::default(),
             dep_from_pid: HashMap::default(),
@@ -296,15 +304,19 @@ impl SearchScratch {
     /// The next valid candidate, and whether another follows it; versions that block a candidate are
     /// added to `conflicts`.
     fn next_candidate(
-        &self,
+        &mut self,
         u: &Universe,
         candidates: &mut Candidates,
         conflicts: &mut Vec<VersionId>,
+        counting: bool,
     ) -> Option<(VersionId, bool)> {
         while candidates.next < candidates.list.len() {
             let b = candidates.list[candidates.next];
             candidates.next += 1;
             let e = &u.versions[b as usize];
+            if counting && (e.krate == self.root_crate || (e.links != NONE && e.links == self.root_links)) {
+                self.met_root = true;
+            }
             if e.links != NONE {
                 let a = self.links_act[e.links as usize];
                 if a != NONE && a != b {
@@ -328,6 +340,12 @@ impl SearchScratch {
         candidates.stash.take().map(|r| (r, false))
     }
 
+    /// Whether the last search considered a candidate of the root's crate or with the root's `links`
+    /// value (besides the root itself, whose own candidate list is not counted).
+    pub(crate) fn met_root(&self) -> bool {
+        self.met_root
+    }
+
     /// The age at which `v` was activated, if it is active.
     fn active_age(&self, u: &Universe, v: VersionId) -> Option<u32> {
         let slot = u.versions[v as usize].slot as usize;
@@ -338,6 +356,9 @@ impl SearchScratch {
     /// with default features. A yanked root is resolved as a lockfile already holding it would be.
     pub(crate) fn resolve(&mut self, u: &Universe, root: VersionId) -> Result<Graph, Fail> {
         self.reset(u);
+        self.root_crate = u.versions[root as usize].krate;
+        self.root_links = u.versions[root as usize].links;
+        self.met_root = false;
         let result = self.search(u, root);
         let result = result.map(|()| self.graph(root));
         self.reset(u);
@@ -376,7 +397,7 @@ impl SearchScratch {
             let mut cause: Option<(VersionId, ReqId)> = None;
             let mut backtracked = false;
             loop {
-                let (candidate, has_another) = match self.next_candidate(u, &mut candidates, &mut conflicts) {
+                let (candidate, has_another) = match self.next_candidate(u, &mut candidates, &mut conflicts, parent != NONE) {
                     Some(next) => next,
                     None => {
                         let mut generalized = None;
@@ -486,7 +507,10 @@ impl SearchScratch {
                 return Err(Fail::TooComplex);
             }
             self.undo_to(choice.mark);
-            let Some(next) = self.next_candidate(u, &mut choice.candidates, &mut choice.conflicts) else { continue };
+            let counting = choice.parent != NONE;
+            let Some(next) = self.next_candidate(u, &mut choice.candidates, &mut choice.conflicts, counting) else {
+                continue;
+            };
             if age.is_some_and(|age| choice.mark.age >= age) {
                 continue;
             }

@@ -475,7 +475,7 @@ fn resolve_crate(
     let entry = &u.crates[krate as usize];
     // Versions with the same compiled summary and `links` resolve to the same graph, unless the graph
     // holds another version of the root's own crate (then the root's version matters).
-    let mut shared: HashMap<(u32, u32), u32> = HashMap::new();
+    let mut shared: HashMap<(u32, u32), Result<u32, Unresolved>> = HashMap::new();
     for v in (entry.first..entry.first + entry.len).rev() {
         let e = &u.versions[v as usize];
         if !e.valid {
@@ -487,9 +487,9 @@ fn resolve_crate(
             continue;
         }
         let key = (e.summary, e.links);
-        if let Some(&g) = shared.get(&key) {
+        if let Some(result) = shared.get(&key) {
             part.shared_roots += 1;
-            part.roots.push((v, Ok(g)));
+            part.roots.push((v, result.clone()));
             continue;
         }
         let result = match closure.run(u, v) {
@@ -498,10 +498,13 @@ fn resolve_crate(
                 if graph.has_cycle() {
                     Err(Unresolved::DependencyCycle)
                 } else {
-                    let shareable = graph.nodes[1..].iter().all(|&n| u.versions[n as usize].krate != krate);
+                    // Shared only if nothing else in it is of the root's crate, not even an edge back to
+                    // the root: then the root's own version played no part.
+                    let shareable = graph.nodes[1..].iter().all(|&n| u.versions[n as usize].krate != krate)
+                        && graph.edges.iter().all(|e| e.to != 0);
                     let stored = store(u, &graph, &mut part.store);
                     if shareable && let Ok(g) = stored {
-                        shared.insert(key, g);
+                        shared.insert(key, Ok(g));
                     }
                     stored
                 }
@@ -512,10 +515,23 @@ fn resolve_crate(
                     Some(w) => w.1 += 1,
                     None => part.searched_because.push((why, 1, v)),
                 }
-                match search.resolve(u, v) {
+                // A search that never met the root's crate or `links` value gives the same answer for
+                // every version with this summary and `links`.
+                let result = match search.resolve(u, v) {
                     Ok(graph) => store(u, &graph, &mut part.store),
                     Err(fail) => Err(unresolved(u, fail)),
+                };
+                if !search.met_root() {
+                    match &result {
+                        Ok(g) => {
+                            shared.insert(key, Ok(*g));
+                        }
+                        Err(why) => {
+                            shared.insert(key, Err(why.clone()));
+                        }
+                    }
                 }
+                result
             }
         };
         part.roots.push((v, result));
