@@ -132,7 +132,7 @@ pub(crate) struct SearchScratch {
     root_crate: u32,
     root_links: u32,
     met_root: bool,
-    deps_cache: HashMap<(VersionId, Rc<[StrId]>, bool), Rc<(Rc<[u64]>, Rc<[DepInfo]>)>>,
+    deps_cache: HashMap<(VersionId, Rc<[StrId]>, bool), Built>,
     /// Cargo's `past_conflicting_activations`: a dependency cannot be satisfied while every version of
     /// one of its sets is active.
     known: HashMap<u32, Vec<Fact>>,
@@ -141,6 +141,13 @@ pub(crate) struct SearchScratch {
     /// The interned dependency keys: what is asked (features, default features) of which requirement.
     dep_keys: HashMap<(ReqId, Rc<[StrId]>, bool), u32>,
 }
+
+/// What activating a version for a request gives: the features it uses, and its dependencies to
+/// satisfy (Cargo's `build_deps` result).
+type Built = Rc<(Rc<[u64]>, Rc<[DepInfo]>)>;
+
+/// The next candidate of a resumed choice (and whether another follows), and the choice.
+type Resumed = ((VersionId, bool), Choice);
 
 /// A recorded conflict: the dependency fails while all of `set` is active, and `cause` is the
 /// dependency (dependent, requirement) whose candidates ran out at the bottom of it, for messages.
@@ -495,7 +502,7 @@ impl SearchScratch {
         backtracked: bool,
         blame: &[VersionId],
         ticks: &mut u32,
-    ) -> Result<Option<((VersionId, bool), Choice)>, Fail> {
+    ) -> Result<Option<Resumed>, Fail> {
         let age = if backtracked {
             None
         } else {
@@ -743,7 +750,7 @@ impl SearchScratch {
         candidate: VersionId,
         summary: &Summary,
         dep: &DepInfo,
-    ) -> Result<Rc<(Rc<[u64]>, Rc<[DepInfo]>)>, ActivateError> {
+    ) -> Result<Built, ActivateError> {
         let key = (candidate, dep.features.clone(), dep.uses_default);
         if let Some(hit) = self.deps_cache.get(&key) {
             return Ok(hit.clone());

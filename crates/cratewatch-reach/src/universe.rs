@@ -423,7 +423,8 @@ impl Builder {
                 raw.push((name.clone(), vec![Arc::from(format!("dep:{name}"))]));
             }
         }
-        let mut defs: Vec<(StrId, &Arc<str>, &Vec<Arc<str>>)> =
+        type Def<'a> = (StrId, &'a Arc<str>, &'a Vec<Arc<str>>);
+        let mut defs: Vec<Def<'_>> =
             raw.iter().map(|(k, v)| (self.strings.intern(k), k, v)).collect();
         defs.sort_by_key(|d| d.0);
         let position: HashMap<&str, u16> = defs.iter().enumerate().map(|(i, d)| (&**d.1, i as u16)).collect();

@@ -21,6 +21,10 @@ pub(crate) fn advisory(id: &str, package: &str, patched: &[&str], extra: &str) -
     parse_advisory(&text, Collection::Crates).advisory.unwrap_or_else(|| panic!("fixture advisory {id} parses"))
 }
 
+/// A finding as the fix-class test reads it: advisory, class, depth, path, blocker with its requirement,
+/// and the release that lets the fix through.
+type Seen = (String, FixClass, u32, Vec<String>, Option<String>, Option<String>);
+
 fn pkg(r: &Resolution, name: &str, version: &str) -> Pkg {
     r.pkg(name, &Version::parse(version).unwrap()).unwrap_or_else(|| panic!("{name} {version}"))
 }
@@ -56,9 +60,7 @@ fn fixture() -> (Arc<Resolution>, Vec<Advisory>) {
 fn fix_classes_follow_their_definitions() {
     let (r, advisories) = fixture();
     let exposure = Exposure::compute(r.clone(), &advisories);
-    let find = |name: &str,
-                version: &str|
-     -> Vec<(String, FixClass, u32, Vec<String>, Option<String>, Option<String>)> {
+    let find = |name: &str, version: &str| -> Vec<Seen> {
         exposure
             .for_version(pkg(&r, name, version))
             .iter()
