@@ -7,6 +7,7 @@ mod db_check;
 mod differential;
 mod osv;
 mod osv_client;
+mod reach;
 mod serve;
 
 use std::path::{Path, PathBuf};
