@@ -146,6 +146,51 @@ impl<'e> Finding<'e> {
     fn graph(&self) -> ResolvedGraph<'e> {
         self.exposure.resolution.graph(Pkg(self.hit.root)).expect("a finding's root is resolved")
     }
+
+    /// One sentence saying what fixes it, naming the versions involved, for people: the CLI's and the
+    /// server's fix line.
+    pub fn explain(&self) -> String {
+        let r = &*self.exposure.resolution;
+        let describe = |pkg: Pkg| format!("{} {}", r.name(pkg), r.version(pkg));
+        match self.class() {
+            FixClass::Affected => "this version is itself affected".to_owned(),
+            FixClass::CargoUpdate => format!(
+                "a fresh resolution holds {}, which is not affected; an older lockfile may hold an affected version \
+                 (cargo update fixes it)",
+                describe(self.package())
+            ),
+            FixClass::NoFixedRelease => format!(
+                "no release of {} after {} is unaffected in the index",
+                r.name(self.package()),
+                r.version(self.package())
+            ),
+            FixClass::ManifestChange => {
+                let requirement = self.blocking_requirement().unwrap_or("?");
+                match self.blocker() {
+                    Some(b) if b == self.root() => {
+                        let then = match self.fixed_in() {
+                            Some(v) => format!("{} does", describe(v)),
+                            None => format!("no later release of {} does yet", r.name(b)),
+                        };
+                        format!(
+                            "its own requirement `{requirement}` admits no fixed release: its manifest must change; {then}"
+                        )
+                    }
+                    Some(b) => {
+                        let then = match self.fixed_in() {
+                            Some(v) => format!("{} lets the fix through", describe(v)),
+                            None => format!("no later release of {} does yet", r.name(b)),
+                        };
+                        format!(
+                            "{} requires `{requirement}`, which admits no fixed release: that manifest must change; {then}",
+                            describe(b)
+                        )
+                    }
+                    None => "the fixed releases do not fit the rest of the graph: a manifest must change".to_owned(),
+                }
+            }
+        }
+    }
 }
 
 /// What an advisory reaches across the registry.

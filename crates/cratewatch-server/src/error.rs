@@ -55,6 +55,12 @@ impl AppError {
     pub(crate) fn detail(&self) -> &str {
         &self.detail
     }
+
+    /// The value of an extra header, for tests.
+    #[cfg(test)]
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.as_str() == name).and_then(|(_, v)| v.to_str().ok())
+    }
 }
 
 impl std::fmt::Display for AppError {

@@ -42,7 +42,7 @@ pub(crate) fn atom(base: &str, path: &str, title: &str, entries: &[&Arc<Entry>])
 }
 
 /// Escapes text for XML character data and attribute values.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -30,6 +30,8 @@ mod metrics;
 mod middleware;
 mod openapi;
 mod pages;
+mod reach;
+mod reach_views;
 mod routes;
 mod security;
 mod serve;

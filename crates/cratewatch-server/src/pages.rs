@@ -20,6 +20,20 @@ pub(crate) enum Tab {
     Overview,
     /// The advisories.
     Security,
+    /// The resolved dependencies and the advisories reaching the version through them.
+    Dependencies,
+}
+
+/// The Dependencies tab of a crate page: absent when the service does not compute reach, plain while
+/// it computes, and highlighted like the Security tab when an advisory reaches the version.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DepsTab {
+    /// No reach on this server (or no version to show).
+    Off,
+    /// Being computed.
+    Computing,
+    /// `count` advisories reach the version through its dependencies; the gravest is `gravity`.
+    Ready { count: usize, gravity: Option<Gravity> },
 }
 
 /// The page frame: header with search, main content, footer.
@@ -122,7 +136,7 @@ pub(crate) enum Gravity {
 }
 
 impl Gravity {
-    fn of(kind: Kind) -> Gravity {
+    pub(crate) fn of(kind: Kind) -> Gravity {
         match kind {
             Kind::Vulnerability | Kind::Malicious => Gravity::Vulnerable,
             Kind::Unsound => Gravity::Unsound,
@@ -136,7 +150,7 @@ impl Gravity {
     }
 
     /// The banner's class: red, amber or the calm blue of information.
-    fn banner(self) -> &'static str {
+    pub(crate) fn banner(self) -> &'static str {
         match self {
             Gravity::Vulnerable => "banner bad",
             Gravity::Unsound => "banner warn",
@@ -154,7 +168,13 @@ fn kind_label(a: &Advisory) -> Markup {
 }
 
 /// The crate page header with its tabs.
-fn crate_header(c: &CrateSecurity, selected: Option<&VersionState>, tab: Tab, explicit: bool) -> Markup {
+pub(crate) fn crate_header(
+    c: &CrateSecurity,
+    selected: Option<&VersionState>,
+    tab: Tab,
+    explicit: bool,
+    deps: &DepsTab,
+) -> Markup {
     let base = match (explicit, selected) {
         (true, Some(v)) => format!("/crates/{}/{}", c.name, v.version),
         _ => format!("/crates/{}", c.name),
@@ -183,6 +203,25 @@ fn crate_header(c: &CrateSecurity, selected: Option<&VersionState>, tab: Tab, ex
                         @if gravity.is_some() { span.visually-hidden { " (this version is affected)" } }
                     }
                 }
+                @if *deps != DepsTab::Off {
+                    @let deps_class = match deps {
+                        DepsTab::Ready { gravity: Some(Gravity::Informational), .. } => Some("alert calm"),
+                        DepsTab::Ready { gravity: Some(_), .. } => Some("alert"),
+                        _ => None,
+                    };
+                    li {
+                        a href={ (base) "/dependencies" } class=[deps_class]
+                            aria-current=[(tab == Tab::Dependencies).then_some("page")] {
+                            "Dependencies"
+                            @if let DepsTab::Ready { count, gravity } = deps {
+                                @if *count > 0 {
+                                    span.count aria-label={ (count) " advisories reach it" } { (count) }
+                                }
+                                @if gravity.is_some() { span.visually-hidden { " (an advisory reaches this version through its dependencies)" } }
+                            }
+                        }
+                    }
+                }
             }
         }
         @if let Some(entry) = c.crate_wide(Kind::Unmaintained) {
@@ -201,6 +240,7 @@ fn version_picker(c: &CrateSecurity, selected: Option<&VersionState>, tab: Tab) 
     let action = match tab {
         Tab::Overview => format!("/crates/{}", c.name),
         Tab::Security => format!("/crates/{}/security", c.name),
+        Tab::Dependencies => format!("/crates/{}/dependencies", c.name),
     };
     html! {
         form.picker method="get" action=(action) {
@@ -232,8 +272,10 @@ pub(crate) fn picked_version(name: &str, tab: Tab, query: Option<&str>) -> Optio
         location.push('/');
         location.push_str(&encode_segment(version));
     }
-    if tab == Tab::Security {
-        location.push_str("/security");
+    match tab {
+        Tab::Security => location.push_str("/security"),
+        Tab::Dependencies => location.push_str("/dependencies"),
+        Tab::Overview => {}
     }
     Some(location)
 }
@@ -258,9 +300,10 @@ pub(crate) fn crate_overview(
     selected: Option<&VersionState>,
     explicit: bool,
     index: Option<&cratewatch_index::IndexVersion>,
+    deps: &DepsTab,
 ) -> Markup {
     let body = html! {
-        (crate_header(c, selected, Tab::Overview, explicit))
+        (crate_header(c, selected, Tab::Overview, explicit, deps))
         @if let Some(v) = selected {
             (version_banner(c, v))
         }
@@ -347,13 +390,14 @@ pub(crate) fn crate_security(
     c: &CrateSecurity,
     selected: Option<&VersionState>,
     explicit: bool,
+    deps: &DepsTab,
 ) -> Markup {
     let affecting: Vec<usize> = selected.map(|v| v.affected_by.clone()).unwrap_or_default();
     let live: Vec<usize> = (0..c.advisories.len()).filter(|&i| c.advisories[i].advisory.withdrawn.is_none()).collect();
     let others: Vec<usize> = live.iter().copied().filter(|i| !affecting.contains(i)).collect();
     let withdrawn: Vec<usize> = (0..c.advisories.len()).filter(|i| !live.contains(i)).collect();
     let body = html! {
-        (crate_header(c, selected, Tab::Security, explicit))
+        (crate_header(c, selected, Tab::Security, explicit, deps))
         @if let Some(v) = selected { (version_banner(c, v)) }
         @if c.advisories.is_empty() {
             div.banner.ok role="status" { "No advisories have been published for " (c.name) "." }
@@ -673,7 +717,7 @@ fn version_runs(c: &CrateSecurity, versions: &[&Version]) -> Markup {
 }
 
 /// `/advisories/{id}`.
-pub(crate) fn advisory_page(knowledge: &Knowledge, entry: &Entry, c: Option<&CrateSecurity>) -> Markup {
+pub(crate) fn advisory_page(knowledge: &Knowledge, entry: &Entry, c: Option<&CrateSecurity>, reach: Markup) -> Markup {
     let a = &entry.advisory;
     let published = c.and_then(|c| {
         let index = c.advisories.iter().position(|e| e.advisory.id == a.id)?;
@@ -685,6 +729,7 @@ pub(crate) fn advisory_page(knowledge: &Knowledge, entry: &Entry, c: Option<&Cra
             (advisory_body(entry, 1, published.map(|(c, _)| (c, &affected[..])), None, html! {}))
             (advisory_record(knowledge, entry))
         }
+        (reach)
     };
     layout(&format!("{} {}", a.id.as_str(), a.package), knowledge, None, body)
 }
@@ -779,7 +824,7 @@ mod tests {
         };
         let k = Knowledge::load_all(&[db], provenance).unwrap();
         let entry = k.by_id("RUSTSEC-2021-0078").unwrap();
-        let html = advisory_page(&k, entry, None).into_string();
+        let html = advisory_page(&k, entry, None, html! {}).into_string();
         let doc = scraper::Html::parse_document(&html);
         let file = "crates/hyper/RUSTSEC-2021-0078.md";
         let hrefs: Vec<&str> = doc

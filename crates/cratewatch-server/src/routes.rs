@@ -26,7 +26,7 @@ use utoipa_axum::routes;
 use crate::access::{Access, RouteInfo};
 use crate::cache::{JSON, Rendered};
 use crate::disclosure::{api as workflow_api, web as workflow_web};
-use crate::handlers::{advisories, audit, crates, feeds, ops, osv, site};
+use crate::handlers::{advisories, audit, crates, ecosystem, feeds, ops, osv, site};
 use crate::state::AppState;
 
 /// A declaration: the route, its handler, and for an API route its OpenAPI operation and schemas.
@@ -78,21 +78,28 @@ fn declarations() -> Vec<Declared> {
         page(PublicPage, "/crates/{name}/security", GET, get(crates::get_crate_security_page)),
         page(PublicPage, "/crates/{name}/{version}", GET, get(crates::get_version_page)),
         page(PublicPage, "/crates/{name}/{version}/security", GET, get(crates::get_version_security_page)),
+        page(PublicPage, "/crates/{name}/dependencies", GET, get(crates::get_crate_dependencies_page)),
+        page(PublicPage, "/crates/{name}/{version}/dependencies", GET, get(crates::get_version_dependencies_page)),
         page(PublicPage, "/advisories", GET, get(advisories::get_advisories_page)),
         page(PublicPage, "/advisories/{id}", GET, get(advisories::get_advisory_page)),
         page(PublicPage, "/categories", GET, get(site::get_categories)),
         page(PublicPage, "/categories/{category}", GET, get(site::get_category)),
         page(PublicPage, "/keywords/{keyword}", GET, get(site::get_keyword)),
         page(PublicPage, "/search", GET, get(site::get_search)),
+        page(PublicPage, "/ecosystem", GET, get(ecosystem::get_ecosystem_page)),
         // Feeds.
         page(Feed, "/feed.xml", GET, get(feeds::get_site_feed)),
         page(Feed, "/crates/{name}/feed.xml", GET, get(feeds::get_crate_feed)),
+        page(Feed, "/crates/{name}/dependencies.xml", GET, get(feeds::get_crate_dependencies_feed)),
         // The public JSON API.
         api(PublicApi, routes!(get_openapi)),
         api(PublicApi, routes!(crates::get_crate_security)),
         api(PublicApi, routes!(crates::get_version_security)),
         api(PublicApi, routes!(advisories::get_advisories)),
         api(PublicApi, routes!(advisories::get_advisory)),
+        // Ecosystem reach.
+        api(PublicApi, routes!(crates::get_version_dependencies)),
+        api(PublicApi, routes!(advisories::get_advisory_reach)),
         api(PublicApi, routes!(audit::post_audit)),
         // osv.dev's API, and rustsec.org's per-crate document.
         api(Osv, routes!(osv::post_query)),

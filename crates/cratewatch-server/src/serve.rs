@@ -16,7 +16,7 @@ use cratewatch_disclosure::Clock;
 use cratewatch_store::Store;
 use cratewatch_workflow::Mailer;
 
-use cratewatch_index::CrateSource;
+use cratewatch_index::{CrateSource, IndexSnapshot};
 
 /// Where the advisory database comes from.
 #[derive(Clone, Debug)]
@@ -103,6 +103,9 @@ pub struct ServeConfig {
     pub extra_dbs: Vec<DbSource>,
     /// The registry index.
     pub index: Arc<dyn CrateSource>,
+    /// The registry index loaded whole, to compute ecosystem reach from (usually the same snapshot as
+    /// `index`); `None` serves no reach (its routes answer 404, and pages have no Dependencies tab).
+    pub reach: Option<Arc<IndexSnapshot>>,
     /// How often to re-sync the database; `None` never.
     pub sync_interval: Option<Duration>,
     /// Application limits and tunables.
@@ -151,6 +154,9 @@ pub async fn serve(
         tracing::warn!(path = %d.path, line = d.diagnostic.line, code = %d.diagnostic.code, "{}", d.diagnostic.message);
     }
     let state = AppState::new(knowledge, config.index, config.settings);
+    if let Some(index) = config.reach {
+        state.start_reach(index);
+    }
     if let Some(reason) = warning {
         tracing::error!(%reason, "advisory database sync failed; serving the last synced commit");
         state.sync_failed(reason);

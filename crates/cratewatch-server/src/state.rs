@@ -97,6 +97,8 @@ pub struct AppState {
     pub(crate) cache: ResponseCache,
     /// Request and sync counters for `/metrics`.
     pub(crate) metrics: Metrics,
+    /// Ecosystem reach, computed in the background when the index is loaded whole.
+    pub(crate) reach: crate::reach::Reach,
     health: Health,
 }
 
@@ -117,6 +119,7 @@ impl AppState {
             settings,
             cache,
             metrics: Metrics::default(),
+            reach: crate::reach::Reach::default(),
             health: Health::new(),
         })
     }
@@ -191,8 +194,22 @@ impl AppState {
 
     fn serve(&self, knowledge: Knowledge) {
         self.knowledge.store(Arc::new(knowledge));
+        self.invalidate();
+        self.reach.advisories_changed();
+    }
+
+    /// Empties the response cache, and keeps responses rendered before now out of it: call after
+    /// anything the pages show changes (the snapshot, the reach results).
+    pub(crate) fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.cache.clear();
+    }
+
+    /// Computes ecosystem reach over `index` in the background (the resolution once, the exposure of
+    /// the served advisories after every change), and serves it on the reach routes and pages when
+    /// ready. Call once, from within the service's runtime.
+    pub fn start_reach(self: &Arc<Self>, index: Arc<cratewatch_index::IndexSnapshot>) {
+        crate::reach::start(self, index);
     }
 
     /// Records a sync that found nothing new.

@@ -1099,6 +1099,7 @@ impl Server {
             db: DbSource::Path(db.to_owned()),
             extra_dbs: Vec::new(),
             index: Arc::new(index),
+            reach: None,
             sync_interval: None,
             settings: Settings::default(),
             metrics_listen: None,

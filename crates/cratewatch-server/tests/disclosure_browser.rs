@@ -420,6 +420,7 @@ impl Site {
             db: DbSource::Path(advisory_db()),
             extra_dbs: Vec::new(),
             index: Arc::new(NoIndex),
+            reach: None,
             sync_interval: None,
             settings: Settings::default(),
             metrics_listen: None,

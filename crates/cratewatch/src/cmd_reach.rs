@@ -133,47 +133,6 @@ fn path_text(r: &Resolution, path: &[Pkg]) -> String {
     path.iter().map(|&p| describe(r, p)).collect::<Vec<_>>().join(" → ")
 }
 
-/// One sentence saying what fixes a finding.
-fn fix_text(r: &Resolution, f: &Finding<'_>) -> String {
-    match f.class() {
-        FixClass::Affected => "this version is itself affected".to_owned(),
-        FixClass::CargoUpdate => format!(
-            "a fresh resolution holds {}, which is not affected; an older lockfile may hold an affected version \
-             (cargo update fixes it)",
-            describe(r, f.package())
-        ),
-        FixClass::NoFixedRelease => {
-            format!("no release of {} after {} is unaffected in the index", r.name(f.package()), r.version(f.package()))
-        }
-        FixClass::ManifestChange => {
-            let requirement = f.blocking_requirement().unwrap_or("?");
-            match f.blocker() {
-                Some(b) if b == f.root() => {
-                    let then = match f.fixed_in() {
-                        Some(v) => format!("{} does", describe(r, v)),
-                        None => format!("no later release of {} does yet", r.name(b)),
-                    };
-                    format!(
-                        "its own requirement `{requirement}` admits no fixed release: its manifest must change; {then}"
-                    )
-                }
-                Some(b) => {
-                    let then = match f.fixed_in() {
-                        Some(v) => format!("{} lets the fix through", describe(r, v)),
-                        None => format!("no later release of {} does yet", r.name(b)),
-                    };
-                    format!(
-                        "{} requires `{requirement}`, which admits no fixed release: that manifest must change; {then}",
-                        describe(r, b)
-                    )
-                }
-                None => "the fixed releases do not fit the rest of the graph: a manifest must change".to_owned(),
-            }
-        }
-        _ => String::new(),
-    }
-}
-
 fn number(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
@@ -261,7 +220,7 @@ fn finding_json(r: &Resolution, f: &Finding<'_>) -> Value {
             "requirement": f.blocking_requirement(),
         })),
         "fixed_in": f.fixed_in().map(|v| r.version(v).to_string()),
-        "fix": fix_text(r, f),
+        "fix": f.explain(),
     })
 }
 
@@ -594,7 +553,7 @@ fn render_version(exposure: &Exposure, pkg: Pkg, only: &[String], format: ReachF
                         a.title
                     );
                     let _ = writeln!(out, "      path: {}", path_text(r, &f.path()));
-                    let _ = writeln!(out, "      fix: [{}] {}", f.class().code(), fix_text(r, f));
+                    let _ = writeln!(out, "      fix: [{}] {}", f.class().code(), f.explain());
                 }
             }
             out

@@ -14,6 +14,7 @@ use crate::cache::Rendered;
 use crate::error::AppError;
 use crate::extract::{Path, Query};
 use crate::pages;
+use crate::reach_views;
 use crate::state::AppState;
 
 /// Advisories on one page of `/advisories`.
@@ -59,7 +60,13 @@ pub(crate) async fn get_advisory_page(
             }
             _ => None,
         };
-        Ok(Rendered::html(pages::advisory_page(&k, &entry, c.as_ref())))
+        let reach = reach_views::reach_section(
+            st.reach.view().as_deref(),
+            st.reach.enabled(),
+            entry.advisory.id.as_str(),
+            entry.advisory.withdrawn.is_some(),
+        );
+        Ok(Rendered::html(pages::advisory_page(&k, &entry, c.as_ref(), reach)))
     })
     .await
 }
@@ -131,6 +138,73 @@ pub(crate) async fn get_advisory(
         match k.by_id(&id) {
             Some(entry) => Rendered::json(&api::AdvisoryView::new(entry)),
             None => Err(AppError::not_found(format!("no advisory has the id `{id}`"))),
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ReachQuery {
+    /// The page, from 1 (default 1).
+    page: Option<String>,
+    /// Versions per page, 1 to 1000 (default 100).
+    per_page: Option<String>,
+}
+
+/// Parses a positive number parameter, with its default and maximum.
+fn number(name: &str, text: Option<&str>, default: usize, max: usize) -> Result<usize, AppError> {
+    match text {
+        None => Ok(default),
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(AppError::bad_request(format!("`{name}` must be a number from 1 to {max}, not `{text}`"))),
+        },
+    }
+}
+
+/// Who an advisory reaches across the registry: its counts (exposed versions and crates, direct and
+/// transitive, by depth, newest releases, the fix split), and the versions it reaches, paged, each
+/// with the depth, a shortest path and what fixes it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/advisories/{id}/reach",
+    tag = "reach",
+    params(("id" = String, Path, description = "The advisory id, e.g. RUSTSEC-2021-0093"), ReachQuery),
+    responses(
+        (status = 200, description = "The advisory's reach", body = reach_views::AdvisoryReachBody),
+        (status = 304, description = "Not modified (`If-None-Match`)"),
+        (status = 400, description = "`page` or `per_page` is not a number in range, or is given twice", body = crate::error::Envelope),
+        (status = 404, description = "No advisory has this id, it is withdrawn or not about a crate, or this server does not compute reach", body = crate::error::Envelope),
+        (status = 503, description = "Reach is still being computed; `Retry-After` says when to try again", body = crate::error::Envelope),
+    )
+)]
+pub(crate) async fn get_advisory_reach(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(query): Query<ReachQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let key = format!(
+        "/api/v1/advisories/{id}/reach?page={}&per_page={}",
+        query.page.as_deref().unwrap_or_default(),
+        query.per_page.as_deref().unwrap_or_default()
+    );
+    let st = Arc::clone(&state);
+    cached(&state, key, &headers, |k| async move {
+        let page = number("page", query.page.as_deref(), 1, usize::MAX / 1024)?;
+        let per_page = number("per_page", query.per_page.as_deref(), 100, 1000)?;
+        let entry = k.by_id(&id).ok_or_else(|| AppError::not_found(format!("no advisory has the id `{id}`")))?;
+        let reach = st.reach.ready()?;
+        let id = entry.advisory.id.as_str();
+        match reach_views::advisory_reach_body(&reach, id, page, per_page) {
+            Some(body) => Rendered::json(&body),
+            None if entry.advisory.withdrawn.is_some() => {
+                Err(AppError::not_found(format!("{id} is withdrawn: it reaches no one")))
+            }
+            None => {
+                Err(AppError::not_found(format!("{id} is not about a crate of the registry: it reaches no version")))
+            }
         }
     })
     .await

@@ -5,6 +5,7 @@
 pub(crate) mod advisories;
 pub(crate) mod audit;
 pub(crate) mod crates;
+pub(crate) mod ecosystem;
 pub(crate) mod feeds;
 pub(crate) mod ops;
 pub(crate) mod osv;

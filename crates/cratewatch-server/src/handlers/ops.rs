@@ -32,6 +32,14 @@ pub(crate) struct HealthView {
     commit: Option<String>,
     /// The registry index.
     index: String,
+    /// Ecosystem reach: `off` (the index is not loaded whole), `computing` (the reach routes answer
+    /// 503 meanwhile), `ready` or `failed`.
+    reach: &'static str,
+    /// Registry resolutions built since the start (one per index: a sync of the advisories does not
+    /// resolve again).
+    reach_resolutions: u64,
+    /// Exposures computed since the start (one more after each change of the served advisories).
+    reach_exposures: u64,
     /// Snapshots loaded (the first one included).
     loads: u64,
     /// Syncs that failed.
@@ -77,6 +85,9 @@ pub(crate) async fn get_healthz(State(state): State<Arc<AppState>>) -> Response 
         source: k.provenance().source.clone(),
         commit: k.provenance().commit.clone(),
         index: state.index.describe(),
+        reach: state.reach.status(),
+        reach_resolutions: state.reach.computations().0,
+        reach_exposures: state.reach.computations().1,
         loads: sync.loads,
         sync_failures: sync.failures,
         last_sync_error: sync.last_error,

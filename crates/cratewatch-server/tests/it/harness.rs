@@ -65,11 +65,17 @@ impl Server {
             db,
             extra_dbs: dbs,
             index,
+            reach: None,
             sync_interval,
             settings,
             metrics_listen: None,
             disclosure,
         };
+        Server::start_config(config)
+    }
+
+    /// A server with the configuration given.
+    pub(crate) fn start_config(config: ServeConfig) -> Server {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, is_ready) = mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -141,10 +147,15 @@ impl Server {
         let response = request.call().unwrap_or_else(|e| panic!("GET {path}: {e}"));
         let status = response.status().as_u16();
         let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let (content_type, etag, cache_control, location) =
-            (header("content-type"), header("etag"), header("cache-control"), header("location"));
+        let (content_type, etag, cache_control, location, retry_after) = (
+            header("content-type"),
+            header("etag"),
+            header("cache-control"),
+            header("location"),
+            header("retry-after"),
+        );
         let body = response.into_body().read_to_string().unwrap_or_default();
-        Reply { status, content_type, etag, cache_control, location, body }
+        Reply { status, content_type, etag, cache_control, location, retry_after, body }
     }
 
     pub(crate) fn json(&self, path: &str) -> serde_json::Value {
@@ -176,6 +187,7 @@ pub(crate) struct Reply {
     pub(crate) etag: Option<String>,
     pub(crate) cache_control: Option<String>,
     pub(crate) location: Option<String>,
+    pub(crate) retry_after: Option<String>,
     pub(crate) body: String,
 }
 
@@ -197,18 +209,52 @@ pub(crate) fn test_settings() -> Settings {
     Settings { cache_ttl: Duration::from_secs(300), metrics: MetricsAccess::Public, ..Settings::default() }
 }
 
-/// The server over the shared data, started once for the tests that only read.
+/// The server over the shared data, started once for the tests that only read, with ecosystem reach
+/// (returned once reach is computed, so that every page is as it will stay).
 pub(crate) fn shared() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
-        Server::start(&cratewatch_testdata::advisory_db(), Some(&cratewatch_testdata::crates_index_2020()), None)
+        let index = snapshot_2020();
+        let server = Server::start_config(ServeConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            db: DbSource::Path(cratewatch_testdata::advisory_db()),
+            extra_dbs: Vec::new(),
+            index: Arc::clone(&index) as Arc<dyn CrateSource>,
+            reach: Some(index),
+            sync_interval: None,
+            settings: test_settings(),
+            metrics_listen: None,
+            disclosure: None,
+        });
+        wait_for_reach(&server);
+        server
     })
+}
+
+/// Waits until `server`'s `/healthz` says reach is ready (at most five minutes).
+pub(crate) fn wait_for_reach(server: &Server) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    loop {
+        let (status, health) = server.send_json("GET", "/healthz", None, &[]);
+        assert_eq!(status, 200, "{health}");
+        match health["reach"].as_str() {
+            Some("ready") => return,
+            Some("computing") if std::time::Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
+            other => panic!("reach is {other:?}: {health}"),
+        }
+    }
 }
 
 /// The 2020 index loaded whole once and shared by every server of the test run.
 pub(crate) fn snapshot(path: &Path) -> Arc<dyn CrateSource> {
-    static SNAPSHOT: OnceLock<Arc<IndexSnapshot>> = OnceLock::new();
     assert_eq!(path, cratewatch_testdata::crates_index_2020());
-    let snapshot = SNAPSHOT.get_or_init(|| Arc::new(IndexSnapshot::load(path).unwrap()));
-    Arc::clone(snapshot) as Arc<dyn CrateSource>
+    snapshot_2020() as Arc<dyn CrateSource>
+}
+
+/// The 2020 index, loaded whole once.
+pub(crate) fn snapshot_2020() -> Arc<IndexSnapshot> {
+    static SNAPSHOT: OnceLock<Arc<IndexSnapshot>> = OnceLock::new();
+    let snapshot =
+        SNAPSHOT.get_or_init(|| Arc::new(IndexSnapshot::load(&cratewatch_testdata::crates_index_2020()).unwrap()));
+    Arc::clone(snapshot)
 }

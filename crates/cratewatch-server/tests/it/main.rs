@@ -9,6 +9,7 @@ mod harness;
 mod merged;
 mod osv;
 mod pages;
+mod reach;
 mod smtp_sink;
 mod snapshots;
 mod sync;

@@ -28,7 +28,9 @@ fn security_tab_shows_count_state_and_every_field() {
         assert!(html.contains(needle), "missing {needle}");
     }
     let clean = server.get("/crates/tokio/0.1.13/security");
-    assert!(!clean.body.contains("class=\"alert\""), "unaffected version highlighted");
+    // Its Security tab is plain (its Dependencies tab may be highlighted: its dependencies have advisories).
+    assert!(!clean.body.contains("/security\" class=\"alert"), "unaffected version highlighted");
+    assert!(clean.body.contains("href=\"/crates/tokio/0.1.13/security\" aria-current=\"page\""), "{}", clean.body);
     assert!(clean.body.contains("No known advisory affects tokio 0.1.13"));
     let fixable = server.get("/crates/base64/0.5.1/security");
     assert!(fixable.body.contains("Nearest safe upgrade: <strong>0.5.2</strong>"), "{}", fixable.body);

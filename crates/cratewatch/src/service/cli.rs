@@ -112,6 +112,12 @@ pub(crate) struct ServeArgs {
     /// URL (`sparse+https://...`, read lazily per crate), or `none`.
     #[arg(long, value_name = "PATH_OR_URL", default_value = "sparse+https://index.crates.io/")]
     pub(crate) index: String,
+    /// Do not compute ecosystem reach. With an index directory, the server resolves every version of
+    /// the registry in the background at start (seconds, and about a gigabyte of memory for the whole
+    /// registry) to serve the Dependencies tabs, the advisories' Reach sections, `/ecosystem` and the
+    /// reach API; this turns that off.
+    #[arg(long)]
+    pub(crate) no_reach: bool,
 
     /// The address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]

@@ -19,7 +19,15 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let cache_dir = args.cache_dir.clone().unwrap_or_else(cratewatch_db::default_cache_dir);
     let mut dbs = args.db.iter().map(|db| db_source(db, &cache_dir)).collect::<anyhow::Result<Vec<_>>>()?;
     let db = dbs.remove(0);
-    let index = index_source(&args.index)?;
+    let (index, snapshot) = index_source(&args.index)?;
+    let reach = if args.no_reach {
+        None
+    } else {
+        if snapshot.is_none() {
+            tracing::info!("ecosystem reach is off: it needs an index directory (--index DIR), loaded whole");
+        }
+        snapshot
+    };
     let settings = Settings {
         base_url: args
             .base_url
@@ -85,6 +93,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         db,
         extra_dbs: dbs,
         index,
+        reach,
         sync_interval: (!args.sync_interval.is_zero()).then_some(args.sync_interval),
         settings,
         metrics_listen: args.metrics_listen,
@@ -111,9 +120,13 @@ fn db_source(text: &str, cache_dir: &Path) -> anyhow::Result<DbSource> {
     bail!("--db {text}: no such directory (give an advisory database directory or a git URL)")
 }
 
-fn index_source(text: &str) -> anyhow::Result<Arc<dyn CrateSource>> {
+/// The index to serve versions from, and the same index when it is loaded whole (what reach needs).
+type IndexSources = (Arc<dyn CrateSource>, Option<Arc<IndexSnapshot>>);
+
+/// The index `--index` names.
+fn index_source(text: &str) -> anyhow::Result<IndexSources> {
     if text == "none" {
-        return Ok(Arc::new(NoIndex));
+        return Ok((Arc::new(NoIndex), None));
     }
     let path = Path::new(text);
     if path.is_dir() {
@@ -133,11 +146,12 @@ fn index_source(text: &str) -> anyhow::Result<Arc<dyn CrateSource>> {
         if let Some(more) = snapshot.diagnostics().len().checked_sub(SHOWN).filter(|n| *n > 0) {
             tracing::warn!("and {more} more index diagnostics; `cratewatch db check --index {text}` lists them all");
         }
-        return Ok(Arc::new(snapshot));
+        let snapshot = Arc::new(snapshot);
+        return Ok((Arc::clone(&snapshot) as Arc<dyn CrateSource>, Some(snapshot)));
     }
     if text.contains("://") {
         let sparse = SparseIndex::open(text, SparseOptions::default()).with_context(|| format!("--index {text}"))?;
-        return Ok(Arc::new(sparse));
+        return Ok((Arc::new(sparse), None));
     }
     bail!("--index {text}: no such directory (give an index directory, a sparse+https:// URL or `none`)")
 }
