@@ -50,7 +50,10 @@ pub(crate) async fn guard(State(state): State<Arc<AppState>>, request: Request, 
     };
     let mut response = in_our_words(response).await;
     if let Some(Unrendered(error)) = response.extensions_mut().remove::<Unrendered>() {
-        if error.status().is_server_error() {
+        if error.status() == StatusCode::SERVICE_UNAVAILABLE {
+            // Not ready yet (reach being computed): the client is told when to come back.
+            tracing::debug!(route = routes.label(index), detail = error.detail(), "request deferred");
+        } else if error.status().is_server_error() {
             tracing::error!(
                 route = routes.label(index),
                 status = error.status().as_u16(),

@@ -121,7 +121,7 @@ impl RateLimiter {
             v4 => v4,
         };
         let now = Instant::now();
-        let mut seen = self.seen.lock().expect("rate limiter lock");
+        let mut seen = crate::state::lock(&self.seen);
         if seen.len() >= MAX_CLIENTS {
             seen.retain(|_, (start, _)| now.duration_since(*start) < self.window);
             // Still full of live entries (a flood from many addresses): forget the older half, so that

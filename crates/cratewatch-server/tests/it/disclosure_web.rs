@@ -337,6 +337,11 @@ fn a_report_goes_from_received_to_published_through_the_forms() {
     let page = carol.act_ok(id, "publish", &[]);
     assert!(page.body.contains("class=\"state published\""), "{}", page.body);
     assert!(page.body.contains(&format!("href=\"/advisories/{rustsec_id}\"")), "{}", page.body);
+    // The timeline tells each step's details in words: no JSON, no epoch milliseconds.
+    let timeline = between(&page.body, "<ol class=\"timeline\">", "</ol>").expect("a timeline");
+    assert!(timeline.contains(&format!("<dt>RUSTSEC id</dt><dd>{rustsec_id}</dd>")), "{timeline}");
+    assert!(!timeline.contains("{&quot;") && !timeline.contains("\"rustsec_id\""), "{timeline}");
+    assert!(!timeline.split(|c: char| !c.is_ascii_digit()).any(|n| n.len() >= 12), "epoch milliseconds: {timeline}");
 
     // The advisory is public at once, on its own page.
     let public = site.server.get(&format!("/advisories/{rustsec_id}"));

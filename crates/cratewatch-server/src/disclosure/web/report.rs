@@ -686,10 +686,47 @@ fn timeline(c: &Context<'_>) -> Markup {
                     @if let (Some(from), Some(to)) = (&e.from_state, &e.to_state) {
                         @if from != to { " " span.muted { "(" (from.replace('_', " ")) " → " (to.replace('_', " ")) ")" } }
                     }
-                    @if !e.detail.is_null() && e.detail.as_object().is_none_or(|o| !o.is_empty()) {
-                        details {
-                            summary { "Details" }
-                            pre { (serde_json::to_string_pretty(&e.detail).unwrap_or_default()) }
+                    (event_detail(&e.detail))
+                }
+            }
+        }
+    }
+}
+
+/// What the audit log kept of an action's input, in words: each field a term (`rustsec_id` → "RUSTSEC
+/// id"), texts as written (a draft as preformatted text), flags as yes or no, times as the pages show
+/// them. Empty fields are left out, and so is an event without any.
+fn event_detail(detail: &serde_json::Value) -> Markup {
+    use serde_json::Value;
+    let Some(fields) = detail.as_object() else { return html! {} };
+    let fields: Vec<(&String, &Value)> =
+        fields.iter().filter(|(_, v)| !v.is_null() && v.as_str().is_none_or(|t| !t.is_empty())).collect();
+    if fields.is_empty() {
+        return html! {};
+    }
+    let term = |key: &str| match key {
+        "rustsec_id" => "RUSTSEC id".to_owned(),
+        "cve" => "CVE".to_owned(),
+        "until" => "Until".to_owned(),
+        other => {
+            let words = other.replace('_', " ");
+            let mut chars = words.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+        }
+    };
+    html! {
+        details {
+            summary { "Details" }
+            dl.facts {
+                @for (key, value) in &fields {
+                    dt { (term(key)) }
+                    dd {
+                        @match value {
+                            Value::Bool(b) => { (if *b { "yes" } else { "no" }) }
+                            Value::String(t) if key.as_str() == "draft" => { pre { (t) } }
+                            Value::String(t) if key.as_str() == "until" => { (t.parse::<jiff::Timestamp>().map(|at| when(at.as_millisecond())).unwrap_or_else(|_| t.clone())) }
+                            Value::String(t) => { (t.replace('_', " ")) }
+                            other => { (other.to_string()) }
                         }
                     }
                 }

@@ -150,7 +150,7 @@ fn reporter_csrf(token: &str) -> String {
 
 /// The reporter of the token's report, or a 404 page. Only reporter tokens count: an API token in
 /// the link finds nothing.
-async fn reporter(disclosure: &Disclosure, token: &str) -> Result<Principal, Stop> {
+async fn reporter(disclosure: &Disclosure, token: &str) -> Result<(Principal, i64), Stop> {
     let not_found = || {
         Stop::new(error_page(
             StatusCode::NOT_FOUND,
@@ -164,14 +164,17 @@ async fn reporter(disclosure: &Disclosure, token: &str) -> Result<Principal, Sto
     if !plausible {
         return Err(not_found());
     }
-    disclosure.reporter_for_link(token).await?.ok_or_else(not_found)
+    match disclosure.reporter_for_link(token).await? {
+        Some(principal @ Principal::Reporter { report_id }) => Ok((principal, report_id)),
+        _ => Err(not_found()),
+    }
 }
 
 /// `GET /report/{token}`: the reporter's page.
 pub(crate) async fn get_reporter_report(State(state): State<Arc<AppState>>, Path(token): Path<String>) -> Reply {
     let disclosure = enabled(&state)?;
-    let principal = reporter(disclosure, &token).await?;
-    render(disclosure, &principal, &token, None, None, StatusCode::OK).await
+    let (principal, report_id) = reporter(disclosure, &token).await?;
+    render(disclosure, &principal, report_id, &token, None, None, StatusCode::OK).await
 }
 
 /// `POST /report/{token}/messages`: a message from the reporter.
@@ -181,7 +184,7 @@ pub(crate) async fn post_reporter_message(
     request: Request,
 ) -> Reply {
     let disclosure = enabled(&state)?;
-    let principal = reporter(disclosure, &token).await?;
+    let (principal, report_id) = reporter(disclosure, &token).await?;
     let (parts, body) = request.into_parts();
     check_origin(&parts.headers, disclosure)?;
     let form = Form::read(body, state.max_body()).await?;
@@ -194,7 +197,6 @@ pub(crate) async fn post_reporter_message(
             None,
         )));
     }
-    let Principal::Reporter { report_id } = principal else { unreachable!("reporter() returns reporters") };
     let text = form.get("body").unwrap_or_default().to_owned();
     let action = Action::AddMessage { from_reporter: true, body: text.clone() };
     match disclosure.act(&principal, report_id, action, None).await {
@@ -205,7 +207,7 @@ pub(crate) async fn post_reporter_message(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            render(disclosure, &principal, &token, Some(&text), Some(&e.to_string()), status).await
+            render(disclosure, &principal, report_id, &token, Some(&text), Some(&e.to_string()), status).await
         }
         Err(e) => Err(e.into()),
     }
@@ -214,13 +216,13 @@ pub(crate) async fn post_reporter_message(
 async fn render(
     disclosure: &Disclosure,
     principal: &Principal,
+    report_id: i64,
     token: &str,
     message: Option<&str>,
     error: Option<&str>,
     status: StatusCode,
 ) -> Reply {
-    let Principal::Reporter { report_id } = principal else { unreachable!("reporter pages are for reporters") };
-    let view = disclosure.view(principal, *report_id).await.map_err(|e| Stop::new(workflow_error(&e, None)))?;
+    let view = disclosure.view(principal, report_id).await.map_err(|e| Stop::new(workflow_error(&e, None)))?;
     Ok(page(status, reporter_page(&view, token, message, error)))
 }
 
