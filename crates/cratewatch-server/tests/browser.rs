@@ -22,7 +22,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
-use cratewatch_index::IndexDir;
+use cratewatch_index::{CrateSource, IndexDir, IndexSnapshot};
 use cratewatch_server::{DbSource, ServeConfig, Settings, serve};
 use cratewatch_testdata::{advisory_db, advisory_db_copy, crates_index_2020};
 use fantoccini::{Client, Locator};
@@ -65,8 +65,8 @@ A [javascript link](javascript:window.__xss=3) and <a href="javascript:window.__
 #[test]
 fn pages_in_headless_chromium() {
     let tools = Tools::find();
-    let real = Server::start(&advisory_db());
-    let hostile = Server::start(&xss_database());
+    let real = Server::start(&advisory_db(), true);
+    let hostile = Server::start(&xss_database(), false);
     let driver = Driver::start(&tools, "browser-chromedriver");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("test runtime");
     let failures = runtime.block_on(async {
@@ -91,6 +91,7 @@ fn pages_in_headless_chromium() {
         record("a page on another origin reads the public APIs, not the workflow's", s.cross_origin().await);
         record("accessibility basics", s.accessibility().await);
         record("screenshots of the advisory and crate pages", s.screenshots().await);
+        record("reach: the Dependencies tab, the Reach chart and /ecosystem", s.reach().await);
         record("page weight and no script on every page visited", s.weight_and_scripts().await);
         if let Err(e) = s.client.close().await {
             eprintln!("closing the browser session failed: {e}");
@@ -736,6 +737,69 @@ Promise.all([
         Ok(())
     }
 
+    /// Ecosystem reach in the browser: `rayon-core` 1.4.0's Dependencies tab is highlighted and shows
+    /// the crossbeam-deque advisory with its path; an advisory's Reach chart and the `/ecosystem` chart
+    /// are drawn (SVG without script, under the strict CSP) with bars of real size. Screenshots go with
+    /// the others.
+    async fn reach(&mut self) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while get_json(self.real, "/healthz")?["reach"] != "ready" {
+            ensure!(Instant::now() < deadline, "reach was not computed within five minutes");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let path = "/crates/rayon-core/1.4.0/dependencies";
+        let arrival = self.open(self.real, path).await?;
+        ensure!(arrival.status == 200, "{path}: status {}", arrival.status);
+        let tab = self
+            .js(r#"const a = document.querySelector("nav.tabs a[aria-current=page]");
+return {text: a.textContent, alert: a.classList.contains("alert"), colour: getComputedStyle(a).color};"#)
+            .await?;
+        ensure!(tab["text"].as_str().is_some_and(|t| t.starts_with("Dependencies")), "{path}: current tab {tab}");
+        ensure!(tab["alert"] == true, "{path}: the Dependencies tab is not highlighted: {tab}");
+        let card = self
+            .js(r#"const c = document.getElementById("RUSTSEC-2021-0093");
+return c ? {path: c.querySelector("p.path").textContent, height: c.getBoundingClientRect().height} : null;"#)
+            .await?;
+        ensure!(
+            card["path"].as_str().is_some_and(|p| p.contains("rayon-core 1.4.0 → crossbeam-deque 0.2.0")),
+            "{path}: the crossbeam-deque card: {card}"
+        );
+        ensure!(card["height"].as_f64().is_some_and(|h| h > 20.0), "{path}: the card is not laid out: {card}");
+        for (path, svg) in [("/advisories/RUSTSEC-2019-0011", "section.reach svg"), ("/ecosystem", "figure.chart svg")] {
+            let arrival = self.open(self.real, path).await?;
+            ensure!(arrival.status == 200, "{path}: status {}", arrival.status);
+            let chart = self
+                .js(&format!(
+                    r#"const s = document.querySelector("{svg}");
+if (!s) return null;
+const box = s.getBoundingClientRect();
+const bars = [...s.querySelectorAll("rect")].map(r => r.getBoundingClientRect()).filter(b => b.width > 1 && b.height > 1);
+return {{width: box.width, height: box.height, bars: bars.length}};"#
+                ))
+                .await?;
+            ensure!(chart["width"].as_f64().is_some_and(|w| w > 300.0), "{path}: the chart is not drawn: {chart}");
+            ensure!(chart["bars"].as_u64().is_some_and(|n| n >= 3), "{path}: the chart has no bars: {chart}");
+        }
+        let dir = if std::env::var_os("CRATEWATCH_UPDATE_WALKTHROUGH").is_some_and(|v| v == "1") {
+            cratewatch_testdata::workspace_root().join("docs/walkthrough")
+        } else {
+            cratewatch_testdata::scratch_dir("walkthrough-pages")
+        };
+        for (name, path) in [
+            ("pages-5-dependencies-tab", "/crates/rayon-core/1.4.0/dependencies"),
+            ("pages-6-ecosystem", "/ecosystem"),
+        ] {
+            self.open(self.real, path).await?;
+            self.client.set_window_size(SHOT_WIDTH, 1100).await?;
+            let png = self.client.screenshot().await;
+            self.client.set_window_size(SHOT_WIDTH, 1000).await?;
+            let png = png?;
+            ensure!(png.starts_with(b"\x89PNG"), "{name}: not a PNG");
+            std::fs::write(dir.join(format!("{name}.png")), png)?;
+        }
+        Ok(())
+    }
+
     /// Every document the browser arrived at is under [`MAX_PAGE_BYTES`] and has no `<script>`.
     async fn weight_and_scripts(&mut self) -> Result<()> {
         let visited: BTreeSet<String> = self.visited.iter().cloned().collect();
@@ -1089,17 +1153,23 @@ struct Server {
 }
 
 impl Server {
-    /// Serves the database at `db` with the 2020 index on a free loopback port.
-    fn start(db: &Path) -> Server {
-        // The index directory read per lookup: the same data as the binary's in-memory snapshot,
-        // without loading 43,000 crates for each of the two servers.
-        let index = IndexDir::open(&crates_index_2020()).expect("open the 2020 index");
+    /// Serves the database at `db` with the 2020 index on a free loopback port; with `reach`, the index
+    /// is loaded whole and ecosystem reach computed, as `cratewatch serve --index DIR` does.
+    fn start(db: &Path, reach: bool) -> Server {
+        // Without reach, the index directory read per lookup: the same data as the binary's in-memory
+        // snapshot, without loading 43,000 crates for each server.
+        let (index, reach): (Arc<dyn CrateSource>, _) = if reach {
+            let snapshot = Arc::new(IndexSnapshot::load(&crates_index_2020()).expect("load the 2020 index"));
+            (Arc::clone(&snapshot) as Arc<dyn CrateSource>, Some(snapshot))
+        } else {
+            (Arc::new(IndexDir::open(&crates_index_2020()).expect("open the 2020 index")), None)
+        };
         let config = ServeConfig {
             listen: "127.0.0.1:0".parse().expect("loopback address"),
             db: DbSource::Path(db.to_owned()),
             extra_dbs: Vec::new(),
-            index: Arc::new(index),
-            reach: None,
+            index,
+            reach,
             sync_interval: None,
             settings: Settings::default(),
             metrics_listen: None,
