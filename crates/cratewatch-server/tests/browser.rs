@@ -765,7 +765,8 @@ return c ? {path: c.querySelector("p.path").textContent, height: c.getBoundingCl
             "{path}: the crossbeam-deque card: {card}"
         );
         ensure!(card["height"].as_f64().is_some_and(|h| h > 20.0), "{path}: the card is not laid out: {card}");
-        for (path, svg) in [("/advisories/RUSTSEC-2019-0011", "section.reach svg"), ("/ecosystem", "figure.chart svg")] {
+        for (path, svg) in [("/advisories/RUSTSEC-2019-0011", "section.reach svg"), ("/ecosystem", "figure.chart svg")]
+        {
             let arrival = self.open(self.real, path).await?;
             ensure!(arrival.status == 200, "{path}: status {}", arrival.status);
             let chart = self
@@ -785,10 +786,9 @@ return {{width: box.width, height: box.height, bars: bars.length}};"#
         } else {
             cratewatch_testdata::scratch_dir("walkthrough-pages")
         };
-        for (name, path) in [
-            ("pages-5-dependencies-tab", "/crates/rayon-core/1.4.0/dependencies"),
-            ("pages-6-ecosystem", "/ecosystem"),
-        ] {
+        for (name, path) in
+            [("pages-5-dependencies-tab", "/crates/rayon-core/1.4.0/dependencies"), ("pages-6-ecosystem", "/ecosystem")]
+        {
             self.open(self.real, path).await?;
             self.client.set_window_size(SHOT_WIDTH, 1100).await?;
             let png = self.client.screenshot().await;
