@@ -3,6 +3,8 @@
 //! Exit codes: 0 clean, 1 findings (vulnerabilities, denied warnings, or diagnostics for `db check`),
 //! 2 error.
 
+mod audit_config;
+mod built;
 mod cli;
 mod cmd_audit;
 mod cmd_db;
@@ -10,6 +12,7 @@ mod cmd_osv;
 mod cmd_service;
 mod output;
 mod paths;
+mod remote;
 mod render;
 
 use std::process::ExitCode;

@@ -2,12 +2,17 @@
 //! formats, exit codes, ignores, targets and bad input.
 
 mod audit;
+mod built;
+mod config_files;
 mod crash;
 mod db_check;
 mod differential;
+mod fetch;
 mod osv;
 mod osv_client;
+mod remote;
 mod serve;
+mod sparse;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
