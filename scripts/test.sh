@@ -16,6 +16,9 @@ bash scripts/osv-client.sh || echo "warning: could not install the OSV client; t
 # built from crates.io into target/tools the first time (a few minutes).
 CRATEWATCH_CARGO_AUDIT="$(bash scripts/reference-tools.sh)" && export CRATEWATCH_CARGO_AUDIT ||
   echo "warning: could not install cargo-audit; the differential lockfile test will fail" >&2
+# The ecosystem-reach export test (crates/cratewatch/tests/it/reach.rs) reads the Parquet files back with
+# DuckDB, from PyPI.
+bash scripts/duckdb.sh || echo "warning: could not install DuckDB; the reach Parquet test will fail" >&2
 # The store suite (and the workflow tests) run against a real PostgreSQL server as well as SQLite: a
 # throwaway server on 127.0.0.1:54329, started here (installing PostgreSQL if missing) and stopped on exit.
 export CRATEWATCH_TEST_POSTGRES_URL="$(bash scripts/postgres.sh start)"

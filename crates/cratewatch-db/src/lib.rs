@@ -8,6 +8,7 @@ mod fingerprint;
 mod git;
 mod load;
 mod sources;
+mod tree;
 
 use std::path::PathBuf;
 

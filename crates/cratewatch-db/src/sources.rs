@@ -18,7 +18,7 @@ use cratewatch_advisory::{Advisory, Code, Diagnostic, Versions, normalize_crate_
 
 use crate::Error;
 use crate::fingerprint::{Fingerprint, Tree};
-use crate::load::{EntryKind, FileDiagnostic, parse_files, read_dir_sorted, walk};
+use crate::tree::{EntryKind, FileDiagnostic, parse_files, read_dir_sorted, walk};
 
 /// What format a source directory holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

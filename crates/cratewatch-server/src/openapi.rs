@@ -2,10 +2,11 @@
 //! carries its operation in a `#[utoipa::path]` attribute on its handler, and the JSON views it
 //! answers with derive their schemas (`utoipa::ToSchema`). Nothing about a route is written twice.
 //!
-//! Two families of schemas are written by hand, in `openapi/external.json`, because no Rust type of
-//! ours serializes them: the OSV records, which are spliced into responses as the JSON text the
-//! export produced, and the OSV query shapes osv.dev defines. Handlers name them through the marker
-//! types below.
+//! Some schemas are written by hand, in `openapi/external.json`, because no Rust type of ours
+//! serializes them: the OSV records, which are spliced into responses as the JSON text the export
+//! produced; the OSV query shapes osv.dev defines; and the workflow's bodies, which its API reads and
+//! writes as JSON objects field by field (the HTML forms send the same fields). Handlers name them
+//! through the marker types below.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -13,8 +14,7 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value};
 use utoipa::openapi::{RefOr, Schema};
 
-/// The hand-written schemas and, until the workflow's handlers carry their own attributes, the
-/// workflow's path items.
+/// The hand-written schemas, by name.
 const EXTERNAL: &str = include_str!("openapi/external.json");
 
 fn external() -> &'static Value {
@@ -54,6 +54,24 @@ external_schemas! {
     OsvVulns,
     /// The answer to a batch.
     OsvBatchResult,
+    /// A new report, as the workflow's API takes it.
+    Submission,
+    /// The answer to a submission, with the reporter's secret token.
+    SubmissionReceipt,
+    /// One report (without the staff's fields for a reporter).
+    Report,
+    /// `{"reports": [...]}`.
+    ReportList,
+    /// One report with its timeline, messages, deadlines and notifications.
+    ReportView,
+    /// One step on a report.
+    Action,
+    /// The deadlines due and overdue.
+    DeadlineList,
+    /// `{"text": ...}`: a draft advisory to check.
+    DraftText,
+    /// The check of a draft advisory.
+    DraftCheck,
 }
 
 /// The document's fixed parts: what the API is, and the bearer scheme of the private routes.
@@ -106,14 +124,9 @@ pub(crate) fn document(paths: utoipa::openapi::path::Paths, schemas: Vec<(String
     for (name, schema) in schemas {
         components.insert(name, serde_json::to_value(&schema).unwrap_or(Value::Null));
     }
-    if let Some(hand) = external()["schemas"].as_object() {
+    if let Some(hand) = external().as_object() {
         components.extend(hand.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     doc["components"]["schemas"] = Value::Object(components);
-    if let (Some(into), Some(from)) = (doc["paths"].as_object_mut(), external()["workflow_paths"].as_object()) {
-        for (path, item) in from {
-            into.entry(path.clone()).or_insert_with(|| item.clone());
-        }
-    }
     doc
 }

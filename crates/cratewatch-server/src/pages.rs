@@ -224,11 +224,8 @@ fn version_picker(c: &CrateSecurity, selected: Option<&VersionState>, tab: Tab) 
 /// and the version are percent-encoded, so that whatever the query holds, the `Location` is a valid
 /// header, and the version route reports a malformed version as it does for any other request.
 pub(crate) fn picked_version(name: &str, tab: Tab, query: Option<&str>) -> Option<String> {
-    let version = query?
-        .split('&')
-        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
-        .find(|(key, _)| *key == "version")
-        .map(|(_, value)| form_decode(value))?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query?).ok()?;
+    let version = pairs.into_iter().find(|(key, _)| key == "version").map(|(_, value)| value)?;
     let version = version.trim();
     let mut location = format!("/crates/{}", encode_segment(name));
     if !version.is_empty() {
@@ -239,30 +236,6 @@ pub(crate) fn picked_version(name: &str, tab: Tab, query: Option<&str>) -> Optio
         location.push_str("/security");
     }
     Some(location)
-}
-
-/// Decodes an `application/x-www-form-urlencoded` value: `+` is a space, `%XX` a byte; bytes that are
-/// not UTF-8 become U+FFFD.
-fn form_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => match (bytes.get(i + 1).and_then(|&b| hex(b)), bytes.get(i + 2).and_then(|&b| hex(b))) {
-                (Some(high), Some(low)) => {
-                    out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986), `+` excepted as semver uses it.

@@ -63,13 +63,6 @@ fn page(access: Access, path: &str, methods: &[Method], router: MethodRouter<Arc
     }
 }
 
-/// A workflow API route whose operation is still written by hand (`openapi/external.json`).
-fn workflow_api(path: &str, methods: &[Method], router: MethodRouter<Arc<AppState>>) -> Declared {
-    let mut declared = page(Access::WorkflowApi, path, methods, router);
-    declared.info.documented = true;
-    declared
-}
-
 const GET: &[Method] = &[Method::GET];
 const POST: &[Method] = &[Method::POST];
 const GET_POST: &[Method] = &[Method::GET, Method::POST];
@@ -108,13 +101,13 @@ fn declarations() -> Vec<Declared> {
         api(Osv, routes!(osv::get_vuln)),
         api(Osv, routes!(osv::get_package)),
         // The workflow's private API.
-        workflow_api("/api/v1/reports", GET_POST, get(workflow_api::list_reports).post(workflow_api::submit_report)),
-        workflow_api("/api/v1/reports/{id}", GET, get(workflow_api::get_report)),
-        workflow_api("/api/v1/reports/{id}/actions", POST, post(workflow_api::act_on_report)),
-        workflow_api("/api/v1/reports/{id}/advisory.md", GET, get(workflow_api::report_advisory)),
-        workflow_api("/api/v1/reports/{id}/osv.json", GET, get(workflow_api::report_osv)),
-        workflow_api("/api/v1/deadlines", GET, get(workflow_api::list_deadlines)),
-        workflow_api("/api/v1/drafts/check", POST, post(workflow_api::check_draft_text)),
+        api(WorkflowApi, routes!(workflow_api::get_reports, workflow_api::post_report)),
+        api(WorkflowApi, routes!(workflow_api::get_report)),
+        api(WorkflowApi, routes!(workflow_api::post_report_action)),
+        api(WorkflowApi, routes!(workflow_api::get_report_advisory)),
+        api(WorkflowApi, routes!(workflow_api::get_report_osv)),
+        api(WorkflowApi, routes!(workflow_api::get_deadlines)),
+        api(WorkflowApi, routes!(workflow_api::post_draft_check)),
         // The workflow's pages.
         page(WorkflowPage, "/signin", GET_POST, get(workflow_web::get_signin).post(workflow_web::post_signin)),
         page(WorkflowPage, "/signout", POST, post(workflow_web::post_signout)),

@@ -33,6 +33,8 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Resolve every version of a registry index as Cargo would, and show whom each advisory reaches.
+    Reach(ReachArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,6 +199,55 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         _ => return Err(format!("unknown unit `{unit}` in `{text}` (use s, m, h or d)")),
     };
     number.checked_mul(unit_seconds).map(std::time::Duration::from_secs).ok_or_else(|| format!("`{text}` is too long"))
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes: 0 done, 2 error (a bad index or database path, an unknown advisory, crate or version)."
+)]
+pub(crate) struct ReachArgs {
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+
+    /// The registry index: a directory in the git-index layout.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) index: PathBuf,
+
+    /// Show the versions this advisory reaches, with depth, path and fix; repeatable.
+    #[arg(long, value_name = "ID")]
+    pub(crate) advisory: Vec<String>,
+
+    /// Show one crate's version (its newest release without @VERSION): its resolved dependencies and
+    /// the advisories reaching it.
+    #[arg(long = "crate", value_name = "NAME[@VERSION]")]
+    pub(crate) krate: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReachFormat::Human)]
+    pub(crate) format: ReachFormat,
+
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+
+    /// Also write the resolved graph and the exposure table as Parquet files into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) parquet: Option<PathBuf>,
+
+    /// Print nothing on standard error but errors (no progress, no summary).
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReachFormat {
+    /// Readable tables and blocks.
+    Human,
+    /// One JSON document.
+    Json,
+    /// Comma-separated values, one row per advisory (or per finding with --advisory, per package with
+    /// --crate).
+    Csv,
 }
 
 #[derive(Debug, Args)]

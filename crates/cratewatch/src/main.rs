@@ -9,6 +9,7 @@ mod cli;
 mod cmd_audit;
 mod cmd_db;
 mod cmd_osv;
+mod cmd_reach;
 mod cmd_service;
 mod output;
 mod paths;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         cli::Command::User(forward) => cmd_service::forward("user", forward.args),
         cli::Command::Osv { command: cli::OsvCommand::Export(args) } => cmd_osv::export(args),
         cli::Command::Db { command: cli::DbCommand::Check(args) } => cmd_db::check(args),
+        cli::Command::Reach(args) => cmd_reach::run(args),
     };
     match result {
         Ok(code) => code,

@@ -29,11 +29,11 @@ use cookie::{Cookie, SameSite};
 use cratewatch_disclosure::Role;
 use cratewatch_store::UserRecord;
 use maud::{DOCTYPE, Markup, html};
-use subtle::ConstantTimeEq;
 
 use cratewatch_workflow::Principal;
 
 use super::{Disclosure, WorkflowError, time};
+use crate::auth::same_secret;
 use crate::state::AppState;
 
 pub(crate) use report::{get_report, post_action, post_preview};
@@ -218,11 +218,6 @@ fn check_origin(headers: &HeaderMap, disclosure: &Disclosure) -> Result<(), Stop
             None,
         )))
     }
-}
-
-/// Compares two secrets (CSRF fields) in time that depends only on their lengths (`subtle`).
-fn same_secret(a: &str, b: &str) -> bool {
-    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// The 403 page of a form whose CSRF field is missing or wrong.

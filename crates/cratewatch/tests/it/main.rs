@@ -10,6 +10,7 @@ mod differential;
 mod fetch;
 mod osv;
 mod osv_client;
+mod reach;
 mod remote;
 mod serve;
 mod sparse;
