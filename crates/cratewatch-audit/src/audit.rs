@@ -257,7 +257,8 @@ pub fn audit(
         if !package.is_from_crates_io() {
             continue;
         }
-        let built = settings.built.as_ref().is_none_or(|b| b.contains(&(package.name.clone(), package.version.clone())));
+        let built =
+            settings.built.as_ref().is_none_or(|b| b.contains(&(package.name.clone(), package.version.clone())));
         let mut published =
             |name| published_cache.entry(name).or_insert_with(|| index.and_then(|ix| ix.published(name))).clone();
         for advisory in by_package.get(package.name.as_str()).into_iter().flatten() {

@@ -604,12 +604,18 @@ ignore = [
         )
         .unwrap();
         assert_eq!(manifest.table, Some("workspace.metadata.cratewatch"));
-        assert!(ManifestConfig::parse("[package.metadata.cratewatch]\nignore = [{ id = \"X\", until = \"x\" }]\n").is_err());
-        assert!(ManifestConfig::parse("[package.metadata.cratewatch]\nignore = [{ id = \"X\", expires = \"soon\" }]\n").is_err());
+        assert!(
+            ManifestConfig::parse("[package.metadata.cratewatch]\nignore = [{ id = \"X\", until = \"x\" }]\n").is_err()
+        );
+        assert!(
+            ManifestConfig::parse("[package.metadata.cratewatch]\nignore = [{ id = \"X\", expires = \"soon\" }]\n")
+                .is_err()
+        );
         assert_eq!(ManifestConfig::parse("[package]\nname = \"x\"\n").unwrap(), ManifestConfig::default());
 
-        let deny = DenyConfig::parse("[advisories]\nignore = [{ id = \"RUSTSEC-2024-0384\", reason = \"tests only\" }]\n")
-            .unwrap();
+        let deny =
+            DenyConfig::parse("[advisories]\nignore = [{ id = \"RUSTSEC-2024-0384\", reason = \"tests only\" }]\n")
+                .unwrap();
         let audit = AuditConfig::parse("[advisories]\nignore = [\"RUSTSEC-2024-0384\"]\n").unwrap();
         let audit_entries = audit.ignore.iter().map(|id| IgnoreEntry { id: id.clone(), reason: None, expires: None });
         let rules = merge_ignores([

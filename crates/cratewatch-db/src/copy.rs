@@ -166,7 +166,8 @@ pub fn local_copy(mirror: &GitMirror, max_age: Duration, fetch: bool) -> Result<
     // Read under the shared lock, while the fetch lock still keeps other runs from syncing: the copy
     // is whatever the mirror holds now (a server sharing the cache may have synced meanwhile).
     let reading = FileLock::shared(&dir.join(crate::git::LOCK))?;
-    let last = mirror.last_synced().ok_or_else(|| CopyError::NoCopy { url: mirror.url().to_owned(), dir: dir.clone() })?;
+    let last =
+        mirror.last_synced().ok_or_else(|| CopyError::NoCopy { url: mirror.url().to_owned(), dir: dir.clone() })?;
     Ok(LocalCopy {
         work_tree: last.work_tree,
         commit: last.commit,
@@ -188,9 +189,7 @@ fn write_stamp(dir: &Path, at: SystemTime) -> Result<(), CopyError> {
     let path = dir.join(FETCHED);
     let tmp = dir.join(format!(".tmp-{FETCHED}-{}", std::process::id()));
     let secs = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let result = fs::File::create(&tmp)
-        .and_then(|mut f| writeln!(f, "{secs}"))
-        .and_then(|()| fs::rename(&tmp, &path));
+    let result = fs::File::create(&tmp).and_then(|mut f| writeln!(f, "{secs}")).and_then(|()| fs::rename(&tmp, &path));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
@@ -224,8 +223,11 @@ impl FileLock {
                 .write(true)
                 .open(path)
                 .map_err(|source| CopyError::Io { action: "open", path: path.to_owned(), source })?;
-            let operation =
-                if exclusive { FlockOperation::NonBlockingLockExclusive } else { FlockOperation::NonBlockingLockShared };
+            let operation = if exclusive {
+                FlockOperation::NonBlockingLockExclusive
+            } else {
+                FlockOperation::NonBlockingLockShared
+            };
             let start = std::time::Instant::now();
             loop {
                 match flock(&file, operation) {

@@ -404,33 +404,34 @@ impl SearchScratch {
             let mut cause: Option<(VersionId, ReqId)> = None;
             let mut backtracked = false;
             loop {
-                let (candidate, has_another) = match self.next_candidate(u, &mut candidates, &mut conflicts, parent != NONE) {
-                    Some(next) => next,
-                    None => {
-                        let mut generalized = None;
-                        let here = cause.unwrap_or((parent, dep.req));
-                        if !backtracked {
-                            self.remember(&dep, &conflicts, here);
-                            generalized = self.generalize(u, parent, &dep, &conflicts, here);
+                let (candidate, has_another) =
+                    match self.next_candidate(u, &mut candidates, &mut conflicts, parent != NONE) {
+                        Some(next) => next,
+                        None => {
+                            let mut generalized = None;
+                            let here = cause.unwrap_or((parent, dep.req));
+                            if !backtracked {
+                                self.remember(&dep, &conflicts, here);
+                                generalized = self.generalize(u, parent, &dep, &conflicts, here);
+                            }
+                            let blame = generalized.as_ref().unwrap_or(&conflicts);
+                            let found = self.find_candidate(u, &mut stack, parent, backtracked, blame, &mut ticks)?;
+                            let Some((next, choice)) = found else {
+                                return Err(if here.1 == NONE {
+                                    Fail::Root
+                                } else {
+                                    Fail::NoCandidate { req: here.1, parent: here.0 }
+                                });
+                            };
+                            candidates = choice.candidates;
+                            parent = choice.parent;
+                            dep = choice.dep;
+                            conflicts = choice.conflicts;
+                            cause = choice.cause;
+                            backtracked = true;
+                            next
                         }
-                        let blame = generalized.as_ref().unwrap_or(&conflicts);
-                        let found = self.find_candidate(u, &mut stack, parent, backtracked, blame, &mut ticks)?;
-                        let Some((next, choice)) = found else {
-                            return Err(if here.1 == NONE {
-                                Fail::Root
-                            } else {
-                                Fail::NoCandidate { req: here.1, parent: here.0 }
-                            });
-                        };
-                        candidates = choice.candidates;
-                        parent = choice.parent;
-                        dep = choice.dep;
-                        conflicts = choice.conflicts;
-                        cause = choice.cause;
-                        backtracked = true;
-                        next
-                    }
-                };
+                    };
                 let mark = self.mark();
                 let choice = has_another.then(|| Choice {
                     mark,

@@ -424,8 +424,7 @@ impl Builder {
             }
         }
         type Def<'a> = (StrId, &'a Arc<str>, &'a Vec<Arc<str>>);
-        let mut defs: Vec<Def<'_>> =
-            raw.iter().map(|(k, v)| (self.strings.intern(k), k, v)).collect();
+        let mut defs: Vec<Def<'_>> = raw.iter().map(|(k, v)| (self.strings.intern(k), k, v)).collect();
         defs.sort_by_key(|d| d.0);
         let position: HashMap<&str, u16> = defs.iter().enumerate().map(|(i, d)| (&**d.1, i as u16)).collect();
         let dep_info = |name: &str| name_index.get(name).map(|&i| (i, names[i as usize].1));

@@ -37,7 +37,7 @@ pub(crate) fn read(args: &AuditArgs) -> anyhow::Result<Configs> {
     let mut sources: Vec<(String, Vec<IgnoreEntry>)> = Vec::new();
 
     if let Some(path) = audit_toml_path(args) {
-        let text = read(&path)?;
+        let text = read_text(&path)?;
         let audit =
             AuditConfig::parse(&text).with_context(|| format!("invalid audit configuration {}", path.display()))?;
         let entries = audit.ignore.iter().map(|id| IgnoreEntry { id: id.clone(), reason: None, expires: None });
@@ -52,7 +52,7 @@ pub(crate) fn read(args: &AuditArgs) -> anyhow::Result<Configs> {
     // cargo-deny's own rule: the first deny.toml, .deny.toml or .cargo/deny.toml in the manifest's
     // directory or above it. Without a manifest cargo-deny does not run, and nothing is read.
     if let Some(path) = configs.manifest.as_deref().and_then(deny_toml_path) {
-        let text = read(&path)?;
+        let text = read_text(&path)?;
         let deny =
             DenyConfig::parse(&text).with_context(|| format!("invalid cargo-deny configuration {}", path.display()))?;
         for spec in &deny.ignore_crates {
@@ -66,7 +66,7 @@ pub(crate) fn read(args: &AuditArgs) -> anyhow::Result<Configs> {
     }
 
     if let Some(path) = &configs.manifest {
-        let text = read(path)?;
+        let text = read_text(path)?;
         let manifest = ManifestConfig::parse(&text).with_context(|| format!("invalid {}", path.display()))?;
         if let Some(table) = manifest.table {
             sources.push((format!("{} [{table}]", path.display()), manifest.ignore));
@@ -76,7 +76,7 @@ pub(crate) fn read(args: &AuditArgs) -> anyhow::Result<Configs> {
     Ok(configs)
 }
 
-fn read(path: &Path) -> anyhow::Result<String> {
+fn read_text(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
@@ -100,20 +100,29 @@ fn manifest_path(args: &AuditArgs) -> anyhow::Result<Option<PathBuf>> {
     Ok(beside.is_file().then_some(beside))
 }
 
-/// `--config`, else `.cargo/audit.toml` beside the lockfile, else `$CARGO_HOME/audit.toml`.
+/// `--config`, else `.cargo/audit.toml` beside the lockfile, else `./.cargo/audit.toml` in the current
+/// directory and then `$CARGO_HOME/audit.toml` (the two places cargo-audit looks, in its order).
 fn audit_toml_path(args: &AuditArgs) -> Option<PathBuf> {
     if let Some(path) = &args.config {
         return Some(path.clone());
     }
-    let candidates =
-        [Some(lockfile_dir(&args.file).join(".cargo/audit.toml")), paths::cargo_home().map(|c| c.join("audit.toml"))];
+    let candidates = [
+        Some(lockfile_dir(&args.file).join(".cargo/audit.toml")),
+        Some(Path::new(".").join(".cargo/audit.toml")),
+        paths::cargo_home().map(|c| c.join("audit.toml")),
+    ];
     candidates.into_iter().flatten().find(|p| p.is_file())
 }
 
+/// The first `deny.toml`, `.deny.toml` or `.cargo/deny.toml` in the manifest's directory or above it,
+/// named from the manifest's directory as given when it is there (as the other files are), else by its
+/// absolute path.
 fn deny_toml_path(manifest: &Path) -> Option<PathBuf> {
-    let start = lockfile_dir(manifest);
-    let start = std::path::absolute(start).unwrap_or_else(|_| start.to_owned());
-    start.ancestors().find_map(|dir| {
-        ["deny.toml", ".deny.toml", ".cargo/deny.toml"].iter().map(|name| dir.join(name)).find(|p| p.is_file())
-    })
+    const NAMES: [&str; 3] = ["deny.toml", ".deny.toml", ".cargo/deny.toml"];
+    let given = lockfile_dir(manifest);
+    if let Some(found) = NAMES.iter().map(|name| given.join(name)).find(|p| p.is_file()) {
+        return Some(found);
+    }
+    let start = std::path::absolute(given).unwrap_or_else(|_| given.to_owned());
+    start.ancestors().skip(1).find_map(|dir| NAMES.iter().map(|name| dir.join(name)).find(|p| p.is_file()))
 }

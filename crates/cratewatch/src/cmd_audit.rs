@@ -38,6 +38,18 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
 
     let settings = settings(&args, &configs)?;
     let mut deny: Vec<Deny> = config.deny.clone();
+    let mut config_notes = Vec::new();
+    if index.is_none() && deny.contains(&Deny::Yanked) {
+        // cargo-audit checks yanked versions against the live index; cratewatch only with --index. A
+        // file that cargo-audit takes is not an error here: the kind is dropped, and that is said.
+        deny.retain(|d| *d != Deny::Yanked);
+        let file =
+            configs.audit_path.as_deref().map_or_else(|| "the configuration".into(), |p| p.display().to_string());
+        config_notes.push(format!(
+            "note: {file}: `output.deny` names yanked, which needs a registry index (--index); yanked versions are \
+             not checked"
+        ));
+    }
     deny.extend(args.deny.iter().map(|d| match d {
         DenyArg::Warnings => Deny::Warnings,
         DenyArg::Unmaintained => Deny::Unmaintained,
@@ -50,7 +62,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         bail!("--deny yanked needs --index PATH_OR_URL to know which versions are yanked");
     }
     let published = index.as_deref().map(|source| IndexVersions { source, errors: Mutex::default() });
-    let published_dyn = published.as_ref().map(|p| p as &dyn PublishedVersions);
+    let published_dyn = published.as_ref().map(|p| p as &(dyn PublishedVersions + Sync));
     timings.mark("read configuration and lockfile");
 
     // The advisories that concern the lockfile, the first report, and what to say about the database.
@@ -59,7 +71,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
             let lockfile = Lockfile::parse(&lock_text).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
             let (advisories, summary) = crate::remote::advisories(server, &lockfile)?;
             timings.mark("ask the server");
-            let report = audit(&lockfile, &advisories, &settings, published_dyn);
+            let report = audit(&lockfile, &advisories, &settings, unsync(published_dyn));
             (Arc::new(lockfile), advisories, report, summary, Keep::None)
         }
         None => local_audit(&args, config, &cache_dir, &lock_text, &settings, published_dyn, quiet, &timings)?,
@@ -73,7 +85,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
             Ok(built) => {
                 let settings = AuditSettings { built: Some(built), ..settings.clone() };
                 timings.mark("cargo tree");
-                audit(&lockfile, &advisories, &settings, published_dyn)
+                audit(&lockfile, &advisories, &settings, unsync(published_dyn))
             }
             Err(reason) => {
                 if !quiet {
@@ -105,7 +117,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if !quiet {
-        for line in &configs.notes {
+        for line in configs.notes.iter().chain(&config_notes) {
             note(line);
         }
         unresolved_note(&args.file, &lockfile);
@@ -158,7 +170,7 @@ fn local_audit(
     cache_dir: &Path,
     lock_text: &str,
     settings: &AuditSettings,
-    published: Option<&dyn PublishedVersions>,
+    published: Option<&(dyn PublishedVersions + Sync)>,
     quiet: bool,
     timings: &Timings,
 ) -> anyhow::Result<Audited> {
@@ -187,7 +199,7 @@ fn local_audit(
             timings.mark("open the compiled database, parse the lockfile");
             let advisories = lookup(db, lockfile)?;
             timings.mark("look up advisories");
-            let report = audit(lockfile, &advisories, settings, published);
+            let report = audit(lockfile, &advisories, settings, unsync(published));
             timings.mark("audit");
             Ok(Some((advisories, report)))
         })
@@ -251,7 +263,9 @@ fn fetched_copy(
         Refresh::Fetched { changed: true, .. } => {
             note(&format!("note: fetched the advisory database {}: updated to {commit}", mirror.url()))
         }
-        Refresh::Fetched { .. } => note(&format!("note: fetched the advisory database {}: no change ({commit})", mirror.url())),
+        Refresh::Fetched { .. } => {
+            note(&format!("note: fetched the advisory database {}: no change ({commit})", mirror.url()))
+        }
         Refresh::Failed { error } => note(&format!(
             "warning: cannot fetch the advisory database: {error}; auditing with the copy fetched {} ago ({commit})",
             describe_age(copy.age())
@@ -276,6 +290,11 @@ fn describe_age(age: Duration) -> String {
         _ => (secs / 86_400, "day"),
     };
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The published versions as `audit` takes them.
+fn unsync<'a>(p: Option<&'a (dyn PublishedVersions + Sync)>) -> Option<&'a dyn PublishedVersions> {
+    p.map(|p| p as &dyn PublishedVersions)
 }
 
 /// The registry index of `--index`: a directory in the git-index layout, or a sparse index URL.
@@ -325,15 +344,22 @@ fn settings(args: &AuditArgs, configs: &Configs) -> anyhow::Result<AuditSettings
     settings.target_os = if args.target_os.is_empty() { config.target_os.clone() } else { args.target_os.clone() };
     settings.target_arch =
         if args.target_arch.is_empty() { config.target_arch.clone() } else { args.target_arch.clone() };
-    // A misspelt target would silently hide every platform-limited advisory, so names are checked.
+    // A misspelt target would silently hide every platform-limited advisory, so names are checked; the
+    // error names the file when the name came from one.
+    let place = |from_flags: bool| match (&configs.audit_path, from_flags) {
+        (Some(path), false) => format!("{}: ", path.display()),
+        _ => String::new(),
+    };
     for os in &settings.target_os {
         if os.parse::<platforms::target::OS>().is_err() {
-            bail!("unknown target OS `{os}` (Rust target names such as linux, windows, macos, android)");
+            let place = place(!args.target_os.is_empty());
+            bail!("{place}unknown target OS `{os}` (Rust target names such as linux, windows, macos, android)");
         }
     }
     for arch in &settings.target_arch {
         if arch.parse::<platforms::target::Arch>().is_err() {
-            bail!("unknown target architecture `{arch}` (Rust target names such as x86_64, aarch64, wasm32)");
+            let place = place(!args.target_arch.is_empty());
+            bail!("{place}unknown target architecture `{arch}` (Rust target names such as x86_64, aarch64, wasm32)");
         }
     }
     settings.ignore = configs.ignores.clone();

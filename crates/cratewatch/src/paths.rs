@@ -35,6 +35,15 @@ pub(crate) fn local_advisory_dbs(
     }
 }
 
+/// The advisory databases of the commands that never fetch (`db check`, `reach`): every `--db`, else one
+/// of `$CRATEWATCH_DB`, the config file's path, or the location cargo-audit uses.
+pub(crate) fn advisory_dbs(explicit: &[PathBuf], from_config: Option<&str>) -> anyhow::Result<Vec<PathBuf>> {
+    if !explicit.is_empty() {
+        return Ok(explicit.to_vec());
+    }
+    advisory_db(None, from_config).map(|path| vec![path])
+}
+
 /// `~/...` under `$HOME`.
 fn expand_home(path: &str) -> anyhow::Result<PathBuf> {
     Ok(match path.strip_prefix("~/") {

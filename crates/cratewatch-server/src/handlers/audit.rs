@@ -329,7 +329,8 @@ mod tests {
 
     #[test]
     fn toml_strings_escape_what_toml_requires() {
-        for value in ["plain", "a \"quote\"", "back\\slash", "line\nbreak\ttab", "\u{1}\u{7f}\u{85}", "é 漢字 🦀"] {
+        for value in ["plain", "a \"quote\"", "back\\slash", "line\nbreak\ttab", "\u{1}\u{7f}\u{85}", "é 漢字 🦀"]
+        {
             let text = format!("v = {}", toml_str(value));
             let table: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{value:?}: {e}"));
             assert_eq!(table["v"].as_str(), Some(value), "{text}");

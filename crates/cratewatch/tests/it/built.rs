@@ -78,7 +78,10 @@ fn locked_only_packages_are_reported_apart_and_do_not_fail_the_run() {
     let run = cratewatch_in(&root, &["audit", "--json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let json = run.json();
-    assert_eq!(ids(&json["vulnerabilities"]["list"]), [pair("RUSTSEC-2020-0071", "time"), pair("RUSTSEC-2021-0003", "smallvec")]);
+    assert_eq!(
+        ids(&json["vulnerabilities"]["list"]),
+        [pair("RUSTSEC-2020-0071", "time"), pair("RUSTSEC-2021-0003", "smallvec")]
+    );
     assert_eq!(ids(&json["locked_only"]), [pair("RUSTSEC-2017-0004", "base64")]);
 
     // Linux only: time is locked only too.
@@ -117,11 +120,21 @@ fn locked_only_packages_are_reported_apart_and_do_not_fail_the_run() {
     )
     .unwrap();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    assert!(Command::new(cargo).current_dir(&root).args(["generate-lockfile", "--offline"]).status().unwrap().success());
+    assert!(
+        Command::new(cargo).current_dir(&root).args(["generate-lockfile", "--offline"]).status().unwrap().success()
+    );
     let human = cratewatch_in(&root, &["audit", "--target", "x86_64-unknown-linux-gnu"]);
     assert_eq!(human.code, 0, "{}{}", human.stdout, human.stderr);
-    assert!(human.stdout.contains("locked-only: 2 finding(s) in packages that are locked but not built"), "{}", human.stdout);
-    assert!(human.stdout.contains("ok: 0 vulnerabilities and 0 warnings in 3 packages, 2 in locked-only packages"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("locked-only: 2 finding(s) in packages that are locked but not built"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("ok: 0 vulnerabilities and 0 warnings in 3 packages, 2 in locked-only packages"),
+        "{}",
+        human.stdout
+    );
     let denied = cratewatch_in(&root, &["audit", "--target", "x86_64-unknown-linux-gnu", "--deny", "locked-only"]);
     assert_eq!(denied.code, 1);
     assert!(denied.stdout.contains("failed (locked-only findings denied)"), "{}", denied.stdout);

@@ -59,7 +59,18 @@ fn server_audits_equal_local_audits_on_every_shared_lockfile() {
     let lapce = lapce.to_str().unwrap();
     compare(
         &["audit", "--no-config", "--ignore", "CVE-2026-25541", "--deny", "warnings", "--file", lapce],
-        &["audit", "--no-config", "--server", &url, "--ignore", "CVE-2026-25541", "--deny", "warnings", "--file", lapce],
+        &[
+            "audit",
+            "--no-config",
+            "--server",
+            &url,
+            "--ignore",
+            "CVE-2026-25541",
+            "--deny",
+            "warnings",
+            "--file",
+            lapce,
+        ],
         "lapce with an ignore",
     );
     // A server that is not there is an error (exit 2) naming the URL.
@@ -109,6 +120,17 @@ fn server_audits_see_the_servers_merged_sources() {
     let text = json.to_string();
     assert!(text.contains("GHSA-bbbb-cccc-dddd") && text.contains("RUSTSEC-2099-0001"), "{text}");
     // An alias that only the merge adds ignores as it does locally.
-    let ignored = cratewatch(&["audit", "--no-config", "--json", "--server", &url, "--ignore", "GHSA-zzzz-9j62-hq99", "--file", lock]).json();
+    let ignored = cratewatch(&[
+        "audit",
+        "--no-config",
+        "--json",
+        "--server",
+        &url,
+        "--ignore",
+        "GHSA-zzzz-9j62-hq99",
+        "--file",
+        lock,
+    ])
+    .json();
     assert_eq!(ignored["ignores"][0]["status"], "applied", "{ignored}");
 }
