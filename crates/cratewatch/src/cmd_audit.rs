@@ -123,6 +123,23 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         unresolved_note(&args.file, &lockfile);
     }
 
+    // With a registry index directory, what fixes each finding: reach's classification over the
+    // whole index (seconds), only when there is something to classify.
+    let updates = match args.index.as_deref() {
+        Some(dir) if Path::new(dir).is_dir() && report_has_advisories(&report) => {
+            let started = std::time::Instant::now();
+            let updates = crate::fixes::classify(Path::new(dir), &lockfile, &report)
+                .with_context(|| format!("cannot classify the fixes with the registry index {dir}"))?;
+            if !quiet {
+                note(&format!(
+                    "note: resolved the registry index {dir} to tell which fixes need a manifest change ({:.1} s)",
+                    started.elapsed().as_secs_f64()
+                ));
+            }
+            Some(updates)
+        }
+        _ => None,
+    };
     let fails = report.fails(&deny);
     let built_deny: Vec<Deny> = deny.iter().copied().filter(|d| *d != Deny::LockedOnly).collect();
     let built_fails = report.fails(&built_deny);
@@ -134,6 +151,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         report: &report,
         fails,
         built_fails,
+        updates: updates.as_ref(),
         color,
     };
     let mut out = Stdout::new();
@@ -290,6 +308,10 @@ fn describe_age(age: Duration) -> String {
         _ => (secs / 86_400, "day"),
     };
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+fn report_has_advisories(report: &Report) -> bool {
+    report.vulnerabilities.iter().chain(&report.warnings).chain(&report.locked_only).any(|f| f.advisory.is_some())
 }
 
 /// The published versions as `audit` takes them.

@@ -11,6 +11,7 @@ mod cmd_db;
 mod cmd_osv;
 mod cmd_reach;
 mod cmd_service;
+mod fixes;
 mod output;
 mod paths;
 mod remote;

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use cratewatch_audit::{Finding, IgnoreOutcome};
 
 use super::{Context, summary};
+use crate::fixes::Update;
 use crate::output::Stdout;
 
 const RED: &str = "\x1b[1;31m";
@@ -145,5 +146,34 @@ fn block(cx: &Context<'_>, out: &mut String, finding: &Finding, paint: &dyn Fn(&
         None => "no newer published version".to_owned(),
     };
     field("fix", &fix);
+    if let Some(update) = cx.update(finding) {
+        let name = super::printable(&package.name);
+        let text = match update {
+            Update::CargoUpdate => {
+                format!("no dependency's requirement blocks it: cargo update -p {name}@{} fixes it", package.version)
+            }
+            Update::OwnManifest => {
+                "no dependency's requirement blocks it; your Cargo.toml's requirement must change".into()
+            }
+            Update::NoFixedRelease => "no release in the index fixes it".into(),
+            Update::Blocked(blockers) => blockers
+                .iter()
+                .map(|b| {
+                    let lifted = match &b.lifted_in {
+                        Some(v) => format!("{} {v} lifts it", super::printable(&b.name)),
+                        None => format!("no release of {} lifts it yet", super::printable(&b.name)),
+                    };
+                    format!(
+                        "blocked by {} {} (requires {name} {}); {lifted}",
+                        super::printable(&b.name),
+                        b.version,
+                        b.requirement
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        field("update", &text);
+    }
     out.push('\n');
 }

@@ -202,6 +202,38 @@ fn finding_with(w: &mut Writer<'_>, cx: &Context<'_>, f: &Finding, rule: Option<
         w.out.push('"');
     }
     w.close(']');
+    if cx.updates.is_some() {
+        w.key("update");
+        match cx.update(f) {
+            None => w.null(),
+            Some(update) => {
+                w.open('{');
+                w.key("class");
+                w.str(update.code());
+                w.key("blockers");
+                w.open('[');
+                if let crate::fixes::Update::Blocked(blockers) = update {
+                    for b in blockers {
+                        w.open('{');
+                        w.key("name");
+                        w.str(&b.name);
+                        w.key("version");
+                        w.version(&b.version);
+                        w.key("requirement");
+                        w.str(&b.requirement);
+                        w.key("lifted_in");
+                        match &b.lifted_in {
+                            Some(v) => w.version(v),
+                            None => w.null(),
+                        }
+                        w.close('}');
+                    }
+                }
+                w.close(']');
+                w.close('}');
+            }
+        }
+    }
     w.key("fix");
     match &f.fix {
         Some(up) => {

@@ -37,6 +37,8 @@ pub(crate) struct Context<'a> {
     pub(crate) fails: bool,
     /// Whether it fails on built packages alone.
     pub(crate) built_fails: bool,
+    /// What fixes each finding (`--index DIR`), when classified.
+    pub(crate) updates: Option<&'a crate::fixes::Updates>,
     pub(crate) color: bool,
 }
 
@@ -137,6 +139,14 @@ pub(crate) fn summary(report: &Report) -> String {
         plural(report.warnings.len(), "warning", "warnings"),
         report.dependency_count,
     )
+}
+
+impl Context<'_> {
+    /// What fixes `finding`, when classified.
+    pub(crate) fn update(&self, finding: &Finding) -> Option<&crate::fixes::Update> {
+        let id = finding.advisory.as_ref()?.id.as_str().to_owned();
+        self.updates?.get(&(finding.package, id))
+    }
 }
 
 /// Where an ignore rule came from, for the reports: its files, or `--ignore`.

@@ -8,6 +8,7 @@ mod crash;
 mod db_check;
 mod differential;
 mod fetch;
+mod fix_class;
 mod osv;
 mod osv_client;
 mod reach;

@@ -78,7 +78,15 @@ fn a_sparse_index_gives_what_the_same_index_as_a_directory_gives() {
     let from_dir = cratewatch_in(&dir, &["audit", "--json", "--index", index.to_str().unwrap()]);
     let from_http = cratewatch_in(&dir, &["audit", "--json", "--index", &url]);
     assert_eq!(from_http.code, from_dir.code, "{}", from_http.stderr);
-    assert_eq!(from_http.stdout, from_dir.stdout);
+    // An index directory also classifies the fixes (reach resolves the whole index, which a sparse index
+    // cannot give): apart from those `update` keys, the reports are the same.
+    let mut dir_json = from_dir.json();
+    for list in [&mut dir_json["vulnerabilities"]["list"], &mut dir_json["warnings"]["yanked"]] {
+        for finding in list.as_array_mut().unwrap() {
+            assert!(finding.as_object_mut().unwrap().remove("update").is_some());
+        }
+    }
+    assert_eq!(from_http.json(), dir_json);
     let json = from_http.json();
     assert_eq!(json["warnings"]["yanked"][0]["package"]["version"], "1.0.95", "serde 1.0.95 is yanked");
     // The fix is a real release from the index, not only what the advisory's ranges name.
