@@ -16,7 +16,7 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Audit a Cargo.lock for crates with security advisories.
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// Serve the Security tab pages, feeds and JSON API over HTTP (see `cratewatch serve --help`).
     #[command(disable_help_flag = true)]
     Serve(ForwardArgs),

@@ -315,7 +315,7 @@ fn report_has_advisories(report: &Report) -> bool {
 }
 
 /// The published versions as `audit` takes them.
-fn unsync<'a>(p: Option<&'a (dyn PublishedVersions + Sync)>) -> Option<&'a dyn PublishedVersions> {
+fn unsync(p: Option<&(dyn PublishedVersions + Sync)>) -> Option<&dyn PublishedVersions> {
     p.map(|p| p as &dyn PublishedVersions)
 }
 

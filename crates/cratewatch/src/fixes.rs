@@ -22,6 +22,7 @@ use cratewatch_reach::{Exposure, FixClass, Resolution};
 
 /// What fixes one finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[expect(clippy::enum_variant_names, reason = "`CargoUpdate` is reach's name for the class, `cargo update`")]
 pub(crate) enum Update {
     /// No dependent's requirement stands in the way: `cargo update -p` fixes it.
     CargoUpdate,

@@ -24,7 +24,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
-        cli::Command::Audit(args) => cmd_audit::run(args),
+        cli::Command::Audit(args) => cmd_audit::run(*args),
         cli::Command::Serve(forward) => cmd_service::forward("serve", forward.args),
         cli::Command::User(forward) => cmd_service::forward("user", forward.args),
         cli::Command::Osv { command: cli::OsvCommand::Export(args) } => cmd_osv::export(args),

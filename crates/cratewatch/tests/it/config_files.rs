@@ -138,10 +138,10 @@ fn ignores_from_audit_toml_deny_toml_and_the_manifest_are_merged_and_their_sourc
 
     let human = cratewatch_in(&dir, &["audit"]);
     assert!(
-        human.stdout.contains(&format!(
+        human.stdout.contains(
             "ignored RUSTSEC-2026-0007 in bytes 1.5.0 (./.cargo/audit.toml, ./deny.toml, ./Cargo.toml \
              [package.metadata.cratewatch] until 2999-01-01): we never call BytesMut::reserve"
-        )),
+        ),
         "{}",
         human.stdout
     );

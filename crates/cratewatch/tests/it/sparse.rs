@@ -81,8 +81,8 @@ fn a_sparse_index_gives_what_the_same_index_as_a_directory_gives() {
     // An index directory also classifies the fixes (reach resolves the whole index, which a sparse index
     // cannot give): apart from those `update` keys, the reports are the same.
     let mut dir_json = from_dir.json();
-    for list in [&mut dir_json["vulnerabilities"]["list"], &mut dir_json["warnings"]["yanked"]] {
-        for finding in list.as_array_mut().unwrap() {
+    for (section, list) in [("vulnerabilities", "list"), ("warnings", "yanked")] {
+        for finding in dir_json[section][list].as_array_mut().unwrap() {
             assert!(finding.as_object_mut().unwrap().remove("update").is_some());
         }
     }
