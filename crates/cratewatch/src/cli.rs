@@ -92,8 +92,8 @@ pub(crate) struct AuditArgs {
     pub(crate) db: DbArgs,
 
     /// The git repository to fetch the advisory database from when no local database is given (any URL
-    /// git takes, file:// included) [default: the config file's [database] url, then
-    /// https://github.com/rustsec/advisory-db.git]
+    /// git takes, `file://` included) (default: `[database] url` of the config file, then
+    /// `https://github.com/rustsec/advisory-db.git`)
     #[arg(long, value_name = "URL", conflicts_with = "db")]
     pub(crate) db_url: Option<String>,
 
@@ -111,7 +111,7 @@ pub(crate) struct AuditArgs {
     #[arg(long, value_name = "URL", conflicts_with_all = ["db", "db_url", "no_fetch"])]
     pub(crate) server: Option<String>,
 
-    /// Output format [default: human, or the config file's [output] format].
+    /// Output format (default: human, or `[output] format` of the config file).
     #[arg(long, value_enum)]
     pub(crate) format: Option<Format>,
 
