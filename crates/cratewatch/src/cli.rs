@@ -127,7 +127,7 @@ pub(crate) struct AuditArgs {
     #[arg(long, value_name = "ID")]
     pub(crate) ignore: Vec<String>,
 
-    /// cargo-audit's configuration file [default: .cargo/audit.toml beside the lockfile, then $CARGO_HOME/audit.toml]
+    /// cargo-audit's configuration file [default: .cargo/audit.toml beside the lockfile, then ./.cargo/audit.toml, then $CARGO_HOME/audit.toml]
     #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
     pub(crate) config: Option<PathBuf>,
 
@@ -145,7 +145,9 @@ pub(crate) struct AuditArgs {
     pub(crate) target_arch: Vec<String>,
 
     /// A registry index: a directory in the git-index layout, or a sparse index URL
-    /// (sparse+https://...). Reports yanked versions and picks fixes among published versions.
+    /// (sparse+https://...). Reports yanked versions and picks fixes among published versions; a
+    /// directory also tells, for each finding, whether `cargo update -p` fixes it or whose manifest
+    /// blocks the fix.
     #[arg(long, value_name = "PATH_OR_URL")]
     pub(crate) index: Option<String>,
 
