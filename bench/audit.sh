@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Compares `cratewatch audit` with cargo-audit 0.22.2 on the same offline advisory database and the
-# same lockfiles, in the same run, with hyperfine. Prints each tool's mean time and the ratio, warm
-# (compiled database cached) and cold (no cache), and the peak memory of one run of each.
+# same lockfiles, in the same run, with hyperfine (both as processes, at least 40 runs each). Prints
+# each tool's median and mean and the ratios, warm (compiled database cached) and cold (no cache), and
+# the peak memory of one run of each.
 #
-#   bash bench/audit.sh            # the biggest shared lockfiles and a merged 1,144-package one
+#   bash bench/audit.sh
+#   CRATEWATCH_BIN=target/release/cratewatch bash bench/audit.sh   # an already built binary
 #
-# Needs ../shared beside the repository. Installs cargo-audit and hyperfine if they are missing.
+# Lockfiles: a 1,043-package lockfile that Cargo itself resolves for a project no shared lockfile
+# resembles (bench/generate_lockfile.sh, against the 2020 index), a 1,144-package one merged from the
+# real lapce and tauri lockfiles (bench/merge_lockfiles.py), and those two, the biggest shared ones.
+# Needs ../shared beside the repository. Installs cargo-audit (scripts/reference-tools.sh) and hyperfine
+# if they are missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$(pwd)
@@ -15,42 +21,58 @@ db="$data/advisory-db"
 out="$root/target/bench"
 mkdir -p "$out"
 
-command -v cargo-audit >/dev/null || cargo install --locked cargo-audit --version 0.22.2
+cargo_audit=$(bash scripts/reference-tools.sh)
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
-cargo build --quiet --release --locked -p cratewatch
-cw="$root/target/release/cratewatch"
+# CRATEWATCH_BIN: measure that binary instead of building target/release/cratewatch.
+if [ -n "${CRATEWATCH_BIN:-}" ]; then
+  cw=$CRATEWATCH_BIN
+else
+  cargo build --quiet --release --locked -p cratewatch
+  cw="$root/target/release/cratewatch"
+fi
 cache="$out/cache"
 
+bash bench/generate_lockfile.sh "$data/crates-index-2020" "$out/held-out.Cargo.lock" 2>/dev/null
 python3 bench/merge_lockfiles.py "$out/merged.Cargo.lock" \
   "$data"/lockfiles/lapce__*.Cargo.lock "$data"/lockfiles/tauri-apps__*.Cargo.lock 2>/dev/null
-lockfiles=("$out/merged.Cargo.lock" "$data"/lockfiles/lapce__*.Cargo.lock "$data"/lockfiles/tauri-apps__*.Cargo.lock)
+lockfiles=("$out/held-out.Cargo.lock" "$out/merged.Cargo.lock" "$data"/lockfiles/lapce__*.Cargo.lock
+  "$data"/lockfiles/tauri-apps__*.Cargo.lock)
 
 # Entries changed within two seconds of a compile are not trusted by the cache: let the data settle.
 sleep 2
 "$cw" audit --quiet --no-config --db "$db" --cache-dir "$cache" --file "${lockfiles[0]}" >/dev/null || true
 
-ratio() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(f'{r[0][\"mean\"]*1000:8.2f} ms  {r[1][\"mean\"]*1000:8.2f} ms  {r[0][\"mean\"]/r[1][\"mean\"]:6.1f}x')" "$1"; }
+# "median_a median_b ratio | mean_a mean_b ratio" of a hyperfine export with two commands.
+ratio() { python3 -c "
+import json,sys
+r=json.load(open(sys.argv[1]))['results']
+a,b=r[0],r[1]
+print(f'{a[\"median\"]*1000:7.2f} {b[\"median\"]*1000:6.2f} {a[\"median\"]/b[\"median\"]:5.1f}x | {a[\"mean\"]*1000:7.2f} {b[\"mean\"]*1000:6.2f} {a[\"mean\"]/b[\"mean\"]:5.1f}x  ({len(a[\"times\"])}/{len(b[\"times\"])} runs)')
+" "$1"; }
 rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }
 
-printf '\n%-44s %8s %-11s %11s %11s %8s\n' lockfile packages run cargo-audit cratewatch ratio
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '\n%-44s %8s %-11s %s\n' lockfile packages run 'median ms: cargo-audit cratewatch ratio | mean ms: cargo-audit cratewatch ratio'
+
 for lock in "${lockfiles[@]}"; do
   name=$(basename "$lock" .Cargo.lock)
   packages=$(grep -c '^\[\[package\]\]' "$lock")
   # Warm, in both tools' default (human) output and in JSON.
-  ca_human=(cargo-audit audit --db "$db" --no-fetch --stale --no-yanked --file "$lock")
+  ca_human=("$cargo_audit" audit --db "$db" --no-fetch --stale --no-yanked --file "$lock")
   mine_human=("$cw" audit --quiet --no-config --color never --db "$db" --cache-dir "$cache" --file "$lock")
   hyperfine -N -i --warmup 5 --min-runs 40 --export-json "$out/warm-human-$name.json" \
     -n cargo-audit "${ca_human[*]}" -n cratewatch "${mine_human[*]}" >/dev/null 2>&1
   printf '%-44s %8s warm, human %s\n' "${name:0:44}" "$packages" "$(ratio "$out/warm-human-$name.json")"
-  ca=(cargo-audit audit --db "$db" --no-fetch --stale --no-yanked --json --file "$lock")
+  ca=("$cargo_audit" audit --db "$db" --no-fetch --stale --no-yanked --json --file "$lock")
   mine=("$cw" audit --quiet --no-config --json --db "$db" --cache-dir "$cache" --file "$lock")
   hyperfine -N -i --warmup 5 --min-runs 40 --export-json "$out/warm-$name.json" \
     -n cargo-audit "${ca[*]}" -n cratewatch "${mine[*]}" >/dev/null 2>&1
   printf '%-44s %8s warm, json  %s\n' "" "" "$(ratio "$out/warm-$name.json")"
-  hyperfine -N -i --warmup 2 --min-runs 10 --export-json "$out/cold-$name.json" \
+  hyperfine -N -i --warmup 2 --min-runs 30 --export-json "$out/cold-$name.json" \
     --prepare "rm -rf $out/cold-cache" \
     -n cargo-audit "${ca[*]}" \
     -n cratewatch-cold "$cw audit --quiet --no-config --json --db $db --cache-dir $out/cold-cache --file $lock" >/dev/null 2>&1
   printf '%-44s %8s cold, json  %s\n' "" "" "$(ratio "$out/cold-$name.json")"
   printf '%-44s %8s peak RSS: cargo-audit %s KiB, cratewatch %s KiB\n' "" "" "$(rss "${ca[@]}")" "$(rss "${mine[@]}")"
 done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

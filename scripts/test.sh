@@ -12,9 +12,10 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
 fi
 # The OSV client test (crates/cratewatch/tests/it/osv_client.rs) drives a third-party Python OSV client.
 bash scripts/osv-client.sh || echo "warning: could not install the OSV client; the OSV client test will fail" >&2
-# The differential lockfile test (crates/cratewatch/tests/it/differential.rs) runs cargo-audit 0.22.2,
+# The differential lockfile test (crates/cratewatch/tests/it/differential.rs) runs cargo-audit 0.22.2, and
+# the configuration tests (config_files.rs) cargo-audit and cargo-deny 0.20.2, both
 # built from crates.io into target/tools the first time (a few minutes).
-CRATEWATCH_CARGO_AUDIT="$(bash scripts/reference-tools.sh)" && export CRATEWATCH_CARGO_AUDIT ||
+CRATEWATCH_CARGO_AUDIT="$(bash scripts/reference-tools.sh)" && export CRATEWATCH_CARGO_AUDIT && export CRATEWATCH_CARGO_DENY="${CRATEWATCH_CARGO_AUDIT%/*}/cargo-deny" ||
   echo "warning: could not install cargo-audit; the differential lockfile test will fail" >&2
 # The ecosystem-reach export test (crates/cratewatch/tests/it/reach.rs) reads the Parquet files back with
 # DuckDB, from PyPI.

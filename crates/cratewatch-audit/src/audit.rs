@@ -1,6 +1,6 @@
 //! Matching a lockfile against advisories, and the report that comes out.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::hash::BuildHasherDefault;
 use std::str::FromStr;
@@ -52,6 +52,9 @@ pub enum Deny {
     Notice,
     /// Yanked versions.
     Yanked,
+    /// Findings on packages that are locked but not built (see [`AuditSettings::built`]): with this,
+    /// they fail the audit as findings on built packages do.
+    LockedOnly,
 }
 
 impl FromStr for Deny {
@@ -64,9 +67,10 @@ impl FromStr for Deny {
             "unsound" => Deny::Unsound,
             "notice" => Deny::Notice,
             "yanked" => Deny::Yanked,
+            "locked-only" => Deny::LockedOnly,
             other => {
                 return Err(format!(
-                    "unknown kind `{other}` (expected warnings, unmaintained, unsound, notice or yanked)"
+                    "unknown kind `{other}` (expected warnings, unmaintained, unsound, notice, yanked or locked-only)"
                 ));
             }
         })
@@ -95,8 +99,10 @@ pub struct IgnoreRule {
     pub reason: Option<String>,
     /// The last day the rule applies; after it the finding is reported again.
     pub expires: Option<Date>,
-    /// Whether the rule came from a configuration file (rather than the command line).
-    pub from_config: bool,
+    /// Where the rule was stated, as the reports show it: the configuration files (paths) in the order
+    /// they were read, or `--ignore`. One rule may come from several files (see
+    /// [`merge_ignores`](crate::merge_ignores)).
+    pub sources: Vec<String>,
 }
 
 /// What became of an ignore rule in this audit.
@@ -126,6 +132,10 @@ pub struct AuditSettings {
     pub ignore: Vec<IgnoreRule>,
     /// Today's date, to expire ignore rules.
     pub today: Date,
+    /// The packages Cargo builds, as `(name, version)`, when known (from `cargo metadata`): findings on
+    /// the lockfile's other packages, locked but never built, go to [`Report::locked_only`]. `None`:
+    /// every package counts as built.
+    pub built: Option<HashSet<(String, Version)>>,
 }
 
 impl AuditSettings {
@@ -138,6 +148,7 @@ impl AuditSettings {
             severity_threshold: None,
             ignore: Vec::new(),
             today,
+            built: None,
         }
     }
 }
@@ -173,6 +184,9 @@ pub struct Report {
     pub vulnerabilities: Vec<Finding>,
     /// Warnings, in lockfile order.
     pub warnings: Vec<Finding>,
+    /// Findings on packages that are locked but not built (see [`AuditSettings::built`]), vulnerabilities
+    /// and warnings alike, in lockfile order. They fail the audit only with [`Deny::LockedOnly`].
+    pub locked_only: Vec<Finding>,
     /// Findings hidden by an ignore rule, with the index of the rule.
     pub ignored: Vec<(Finding, usize)>,
     /// The outcome of each ignore rule, in the order of [`AuditSettings::ignore`].
@@ -184,8 +198,15 @@ pub struct Report {
 impl Report {
     /// Whether the audit fails: any vulnerability, or a warning of a denied kind.
     pub fn fails(&self, deny: &[Deny]) -> bool {
-        !self.vulnerabilities.is_empty()
-            || self.warnings.iter().any(|w| w.warning.is_some_and(|k| deny.iter().any(|d| d.covers(k))))
+        let fails = |findings: &[Finding]| {
+            findings.iter().any(|f| match f.warning {
+                None => true,
+                Some(kind) => deny.iter().any(|d| d.covers(kind)),
+            })
+        };
+        fails(&self.vulnerabilities)
+            || fails(&self.warnings)
+            || (deny.contains(&Deny::LockedOnly) && fails(&self.locked_only))
     }
 
     /// Warnings of one kind.
@@ -225,6 +246,7 @@ pub fn audit(
         dependency_count: lockfile.packages.len(),
         vulnerabilities: Vec::new(),
         warnings: Vec::new(),
+        locked_only: Vec::new(),
         ignored: Vec::new(),
         ignore_outcomes: Vec::new(),
         settings: settings.clone(),
@@ -235,6 +257,8 @@ pub fn audit(
         if !package.is_from_crates_io() {
             continue;
         }
+        let built =
+            settings.built.as_ref().is_none_or(|b| b.contains(&(package.name.clone(), package.version.clone())));
         let mut published =
             |name| published_cache.entry(name).or_insert_with(|| index.and_then(|ix| ix.published(name))).clone();
         for advisory in by_package.get(package.name.as_str()).into_iter().flatten() {
@@ -280,6 +304,7 @@ pub fn audit(
                     applied[r] += 1;
                     report.ignored.push((finding, r));
                 }
+                None if !built => report.locked_only.push(finding),
                 None if warning.is_none() => report.vulnerabilities.push(finding),
                 None => report.warnings.push(finding),
             }
@@ -292,13 +317,8 @@ pub fn audit(
                     versions.into_iter().filter(|(v, y)| !y && v > &package.version).map(|(v, _)| v),
                 );
                 let path = graph.path_to(i);
-                report.warnings.push(Finding {
-                    warning: Some(WarningKind::Yanked),
-                    advisory: None,
-                    package: i,
-                    path,
-                    fix,
-                });
+                let finding = Finding { warning: Some(WarningKind::Yanked), advisory: None, package: i, path, fix };
+                if built { report.warnings.push(finding) } else { report.locked_only.push(finding) }
             }
         }
     }

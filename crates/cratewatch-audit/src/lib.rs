@@ -8,7 +8,7 @@ mod source;
 pub use crate::audit::{
     AuditSettings, Deny, Finding, IgnoreOutcome, IgnoreRule, PublishedVersions, Report, WarningKind, audit,
 };
-pub use crate::config::{AuditConfig, ConfigError};
+pub use crate::config::{AuditConfig, ConfigError, DenyConfig, IgnoreEntry, ManifestConfig, merge_ignores};
 pub use crate::lockfile::{
     CRATES_IO_SOURCE, CRATES_IO_SPARSE_SOURCE, Lockfile, LockfileError, Package, UnresolvedDependency,
 };

@@ -227,8 +227,7 @@ impl CompiledDb {
             .iter()
             .map(|r| fs::canonicalize(r).map_err(|source| Error::Open { path: r.clone(), source }))
             .collect::<Result<_, _>>()?;
-        let key = roots.iter().map(|r| r.to_string_lossy()).collect::<Vec<_>>().join("\n");
-        let cache_path = cache_dir.join(format!("db-{:016x}.cwdb", fnv1a(key.as_bytes())));
+        let (key, cache_path) = cache_path(&roots, cache_dir);
         let reason = match read_cache(&cache_path, &key) {
             Err(reason) => reason,
             Ok((image, header)) => {
@@ -262,6 +261,14 @@ impl CompiledDb {
         db.elapsed = started.elapsed();
         let result = work(&db);
         Ok((db, result))
+    }
+
+    /// Removes the cache file of the sources at `roots`, if there is one: for a tree that will not be
+    /// read again (a git checkout that a newer commit replaced). A reader that has it mapped keeps its
+    /// copy.
+    pub fn forget(roots: &[PathBuf], cache_dir: &Path) {
+        let Ok(canonical) = roots.iter().map(fs::canonicalize).collect::<Result<Vec<_>, _>>() else { return };
+        let _ = fs::remove_file(cache_path(&canonical, cache_dir).1);
     }
 
     /// The canonical path of the advisory tree (the first one, when there are several).
@@ -372,6 +379,13 @@ fn decode_image(image: &[u8]) -> Result<Header, ImageError> {
     }
     let header_end = PREFIX as usize + header_len as usize;
     Header::decode(image, PREFIX as usize..header_end).map_err(|_| ImageError::Damaged)
+}
+
+/// The cache key of a list of canonical roots, and the cache file's path.
+fn cache_path(roots: &[PathBuf], cache_dir: &Path) -> (String, PathBuf) {
+    let key = roots.iter().map(|r| r.to_string_lossy()).collect::<Vec<_>>().join("\n");
+    let path = cache_dir.join(format!("db-{:016x}.cwdb", fnv1a(key.as_bytes())));
+    (key, path)
 }
 
 /// Compiles the tree and writes the cache file (atomically, through a temporary file and a rename).

@@ -91,7 +91,7 @@ const TREES: &str = "trees";
 const CURRENT: &str = "current";
 /// The file a sync locks (`flock`, Unix only).
 #[cfg(unix)]
-const LOCK: &str = "lock";
+pub(crate) const LOCK: &str = "lock";
 /// The branch of the bare repository that holds the synced tip.
 const SYNCED_BRANCH: &str = "synced";
 /// Prefixes of the temporary entries a sync creates; any left by a crash are removed by the next sync.

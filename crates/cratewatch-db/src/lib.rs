@@ -3,6 +3,7 @@
 mod beside;
 mod codec;
 mod compiled;
+mod copy;
 mod fingerprint;
 mod git;
 mod load;
@@ -12,6 +13,7 @@ mod tree;
 use std::path::PathBuf;
 
 pub use crate::compiled::{CacheStatus, CompiledDb};
+pub use crate::copy::{CopyError, LocalCopy, Refresh, local_copy};
 pub use crate::git::{Commit, FileDates, GitError, GitMirror, SyncReport, Timestamp, file_dates, head};
 pub use crate::load::{Database, FileDiagnostic};
 pub use crate::sources::{Origin, SourceKind};

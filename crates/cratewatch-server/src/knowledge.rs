@@ -29,6 +29,9 @@ pub struct Entry {
     pub modified_known: bool,
     /// The file the advisory was read from; `None` for advisories published through the workflow.
     pub file: Option<SourceFile>,
+    /// Whether the advisory was imported from an OSV record, which [`osv`](Entry::osv) then holds as it
+    /// was read (with the merged aliases): the text `cratewatch audit --server` parses.
+    pub from_osv: bool,
     /// Set when the file is malformed now and this is its last valid version, kept so that a broken
     /// commit never makes a vulnerability vanish: what is wrong with the file now.
     pub stale: Option<String>,
@@ -114,6 +117,7 @@ impl Entry {
     fn new(advisory: Advisory, osv_json: Option<&str>, dates: Option<&FileDates>, file: Option<SourceFile>) -> Entry {
         let description_html = markdown::render(&advisory.description);
         let imported = osv_json.and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
+        let from_osv = imported.is_some();
         let (osv, modified, modified_known) = match imported {
             Some(mut record) => {
                 record["aliases"] = serde_json::json!(advisory.aliases);
@@ -132,7 +136,7 @@ impl Entry {
                 (osv, modified, dates.is_some())
             }
         };
-        Entry { advisory, description_html, osv, modified, modified_known, file, stale: None }
+        Entry { advisory, description_html, osv, modified, modified_known, file, from_osv, stale: None }
     }
 
     /// An advisory published through the disclosure workflow: its OSV `published` and `modified`
@@ -239,6 +243,7 @@ impl Knowledge {
                     modified: e.modified.clone(),
                     modified_known: e.modified_known,
                     file: e.file.clone(),
+                    from_osv: e.from_osv,
                     stale: Some(problem.clone()),
                 }))
             })

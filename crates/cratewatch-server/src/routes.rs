@@ -101,6 +101,7 @@ fn declarations() -> Vec<Declared> {
         api(PublicApi, routes!(crates::get_version_dependencies)),
         api(PublicApi, routes!(advisories::get_advisory_reach)),
         api(PublicApi, routes!(audit::post_audit)),
+        api(PublicApi, routes!(audit::post_audit_advisories)),
         // osv.dev's API, and rustsec.org's per-crate document.
         api(Osv, routes!(osv::post_query)),
         api(Osv, routes!(osv::post_querybatch)),

@@ -16,7 +16,7 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Audit a Cargo.lock for crates with security advisories.
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// Serve the Security tab pages, feeds and JSON API over HTTP (see `cratewatch serve --help`).
     #[command(disable_help_flag = true)]
     Serve(ForwardArgs),
@@ -91,15 +91,35 @@ pub(crate) struct AuditArgs {
     #[command(flatten)]
     pub(crate) db: DbArgs,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub(crate) format: Format,
+    /// The git repository to fetch the advisory database from when no local database is given (any URL
+    /// git takes, `file://` included) (default: `[database] url` of the config file, then
+    /// `https://github.com/rustsec/advisory-db.git`)
+    #[arg(long, value_name = "URL", conflicts_with = "db")]
+    pub(crate) db_url: Option<String>,
+
+    /// Fetch the advisory database again when its last fetch is older than this (30s, 10m, 1h, 2d; 0
+    /// fetches every time).
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub(crate) max_age: std::time::Duration,
+
+    /// Never fetch the advisory database: use the copy already in the cache.
+    #[arg(long)]
+    pub(crate) no_fetch: bool,
+
+    /// Audit against a cratewatch server (its POST /api/v1/audit/advisories) instead of a local database:
+    /// the same report, with nothing cloned.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["db", "db_url", "no_fetch"])]
+    pub(crate) server: Option<String>,
+
+    /// Output format (default: human, or `[output] format` of the config file).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<Format>,
 
     /// Same as --format json (cargo-audit's JSON shape).
     #[arg(long, conflicts_with = "format")]
     pub(crate) json: bool,
 
-    /// Fail (exit 1) on warnings of this kind too; repeatable.
+    /// Fail (exit 1) on warnings of this kind too, or on findings in locked-only packages; repeatable.
     #[arg(long, short = 'D', value_enum, value_name = "KIND")]
     pub(crate) deny: Vec<DenyArg>,
 
@@ -107,11 +127,12 @@ pub(crate) struct AuditArgs {
     #[arg(long, value_name = "ID")]
     pub(crate) ignore: Vec<String>,
 
-    /// Audit configuration file [default: .cargo/audit.toml beside the lockfile, then $CARGO_HOME/audit.toml]
+    /// cargo-audit's configuration file [default: .cargo/audit.toml beside the lockfile, then ./.cargo/audit.toml, then $CARGO_HOME/audit.toml]
     #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
     pub(crate) config: Option<PathBuf>,
 
-    /// Do not read any configuration file.
+    /// Read no configuration file (neither .cargo/audit.toml, deny.toml nor the manifest's
+    /// [workspace.metadata.cratewatch]).
     #[arg(long)]
     pub(crate) no_config: bool,
 
@@ -123,22 +144,63 @@ pub(crate) struct AuditArgs {
     #[arg(long, value_name = "ARCH")]
     pub(crate) target_arch: Vec<String>,
 
-    /// A registry index directory (git-index layout): reports yanked versions and picks fixes among
-    /// published versions.
-    #[arg(long, value_name = "PATH")]
-    pub(crate) index: Option<PathBuf>,
+    /// A registry index: a directory in the git-index layout, or a sparse index URL
+    /// (sparse+https://...). Reports yanked versions and picks fixes among published versions; a
+    /// directory also tells, for each finding, whether `cargo update -p` fixes it or whose manifest
+    /// blocks the fix.
+    #[arg(long, value_name = "PATH_OR_URL")]
+    pub(crate) index: Option<String>,
 
-    /// Where the compiled advisory database is kept [default: $CRATEWATCH_CACHE_DIR, $XDG_CACHE_HOME/cratewatch or ~/.cache/cratewatch]
+    /// The Cargo.toml whose build decides which locked packages are built [default: the Cargo.toml
+    /// beside the lockfile, if any].
+    #[arg(long, value_name = "PATH")]
+    pub(crate) manifest_path: Option<PathBuf>,
+
+    /// Features to activate when telling built packages from locked-only ones (as cargo's --features);
+    /// repeatable, space- or comma-separated.
+    #[arg(long, short = 'F', value_name = "FEATURES")]
+    pub(crate) features: Vec<String>,
+
+    /// Activate all features when telling built packages from locked-only ones.
+    #[arg(long)]
+    pub(crate) all_features: bool,
+
+    /// Do not activate the default features when telling built packages from locked-only ones.
+    #[arg(long)]
+    pub(crate) no_default_features: bool,
+
+    /// Only count as built what is built for this target triple (e.g. x86_64-unknown-linux-gnu);
+    /// repeatable [default: every platform].
+    #[arg(long, value_name = "TRIPLE")]
+    pub(crate) target: Vec<String>,
+
+    /// Where the compiled advisory database and fetched databases are kept [default: $CRATEWATCH_CACHE_DIR, $XDG_CACHE_HOME/cratewatch or ~/.cache/cratewatch]
     #[arg(long, value_name = "PATH")]
     pub(crate) cache_dir: Option<PathBuf>,
 
-    /// Only print findings (no summary line on standard error).
+    /// Only print findings (no fetch or cache notes, no summary line on standard error).
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
 
     /// Colour: auto (when printing to a terminal and NO_COLOR is unset), always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub(crate) color: ColorChoice,
+}
+
+/// `30s`, `10m`, `2h`, `1d` or a number of seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration (try 30s, 10m, 1h)"))?;
+    let unit_seconds = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("unknown unit `{unit}` in `{text}` (use s, m, h or d)")),
+    };
+    number.checked_mul(unit_seconds).map(std::time::Duration::from_secs).ok_or_else(|| format!("`{text}` is too long"))
 }
 
 #[derive(Debug, Args)]
@@ -235,6 +297,8 @@ pub(crate) enum DenyArg {
     Notice,
     /// Yanked versions (needs --index).
     Yanked,
+    /// Findings in packages that are locked but not built (with a Cargo.toml beside the lockfile).
+    LockedOnly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

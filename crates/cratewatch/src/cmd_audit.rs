@@ -1,70 +1,225 @@
 //! `cratewatch audit`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use cratewatch_advisory::Advisory;
-use cratewatch_audit::{AuditConfig, AuditSettings, Deny, IgnoreRule, Lockfile, PublishedVersions, audit};
-use cratewatch_db::{CacheStatus, CompiledDb};
-use cratewatch_index::IndexDir;
+use cratewatch_audit::{AuditSettings, Deny, IgnoreRule, Lockfile, PublishedVersions, Report, audit};
+use cratewatch_db::{CacheStatus, CompiledDb, CopyError, GitMirror, LocalCopy, Refresh};
+use cratewatch_index::{CrateSource, IndexDir, SparseIndex, SparseOptions};
 
+use crate::audit_config::{self, Configs};
 use crate::cli::{AuditArgs, DenyArg, Format};
 use crate::output::{Stdout, note, use_color};
 use crate::paths;
-use crate::render::{self, Context as RenderContext};
+use crate::render::{self, Context as RenderContext, DbSummary};
+
+/// The RustSec advisory database, fetched when no local database is given.
+const DEFAULT_DB_URL: &str = "https://github.com/rustsec/advisory-db.git";
 
 pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let timings = Timings::from_env();
-    let config_path = config_path(&args);
-    let config = match &config_path {
-        None => AuditConfig::default(),
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            AuditConfig::parse(&text).with_context(|| format!("invalid audit configuration {}", path.display()))?
-        }
-    };
-    let db_paths = paths::advisory_dbs(&args.db.db, config.database_path.as_deref())?;
+    let configs = audit_config::read(&args)?;
+    let config = &configs.audit;
+    let quiet = args.quiet || config.quiet;
     let cache_dir = paths::cache_dir(args.cache_dir.as_deref());
     let lock_text = read_lockfile(&args.file)?;
-    let index = args.index.as_deref().map(IndexDir::open).transpose().context("cannot open the registry index")?;
-    let format = if args.json { Format::Json } else { args.format };
+    let index = open_index(args.index.as_deref())?;
+    let format = match (args.json, args.format, config.format.as_deref()) {
+        (true, _, _) => Format::Json,
+        (false, Some(format), _) => format,
+        (false, None, Some("json")) => Format::Json,
+        (false, None, Some("sarif")) => Format::Sarif,
+        _ => Format::Human,
+    };
 
-    let settings = settings(&args, &config)?;
+    let settings = settings(&args, &configs)?;
     let mut deny: Vec<Deny> = config.deny.clone();
+    let mut config_notes = Vec::new();
+    if index.is_none() && deny.contains(&Deny::Yanked) {
+        // cargo-audit checks yanked versions against the live index; cratewatch only with --index. A
+        // file that cargo-audit takes is not an error here: the kind is dropped, and that is said.
+        deny.retain(|d| *d != Deny::Yanked);
+        let file =
+            configs.audit_path.as_deref().map_or_else(|| "the configuration".into(), |p| p.display().to_string());
+        config_notes.push(format!(
+            "note: {file}: `output.deny` names yanked, which needs a registry index (--index); yanked versions are \
+             not checked"
+        ));
+    }
     deny.extend(args.deny.iter().map(|d| match d {
         DenyArg::Warnings => Deny::Warnings,
         DenyArg::Unmaintained => Deny::Unmaintained,
         DenyArg::Unsound => Deny::Unsound,
         DenyArg::Notice => Deny::Notice,
         DenyArg::Yanked => Deny::Yanked,
+        DenyArg::LockedOnly => Deny::LockedOnly,
     }));
     if deny.contains(&Deny::Yanked) && index.is_none() {
-        bail!("--deny yanked needs --index PATH to know which versions are yanked");
+        bail!("--deny yanked needs --index PATH_OR_URL to know which versions are yanked");
+    }
+    let published = index.as_deref().map(|source| IndexVersions { source, errors: Mutex::default() });
+    let published_dyn = published.as_ref().map(|p| p as &(dyn PublishedVersions + Sync));
+    timings.mark("read configuration and lockfile");
+
+    // The advisories that concern the lockfile, the first report, and what to say about the database.
+    let (lockfile, advisories, report, summary, _keep) = match &args.server {
+        Some(server) => {
+            let lockfile = Lockfile::parse(&lock_text).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+            let (advisories, summary) = crate::remote::advisories(server, &lockfile)?;
+            timings.mark("ask the server");
+            let report = audit(&lockfile, &advisories, &settings, unsync(published_dyn));
+            (Arc::new(lockfile), advisories, report, summary, Keep::None)
+        }
+        None => local_audit(&args, config, &cache_dir, &lock_text, &settings, published_dyn, quiet, &timings)?,
+    };
+
+    // Findings on packages that are locked but never built are told apart with Cargo's own resolution
+    // of the manifest. A clean report needs no resolution, which keeps clean audits fast.
+    let has_findings = !report.vulnerabilities.is_empty() || !report.warnings.is_empty();
+    let report = match (&configs.manifest, has_findings) {
+        (Some(manifest), true) => match crate::built::built_packages(manifest, &args) {
+            Ok(built) => {
+                let settings = AuditSettings { built: Some(built), ..settings.clone() };
+                timings.mark("cargo tree");
+                audit(&lockfile, &advisories, &settings, unsync(published_dyn))
+            }
+            Err(reason) => {
+                if !quiet {
+                    note(&format!(
+                        "warning: cannot tell built packages from locked-only ones with {}: {reason}; every locked \
+                         package is audited as built",
+                        manifest.display()
+                    ));
+                }
+                report
+            }
+        },
+        _ => report,
+    };
+    if let Some(published) = &published {
+        let errors = published.errors.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(first) = errors.first() {
+            let message = format!(
+                "the registry index could not be read for {} crate(s) (first: {first}); their yanked versions are not \
+                 known",
+                errors.len()
+            );
+            if deny.contains(&Deny::Yanked) {
+                bail!("{message}");
+            }
+            if !quiet {
+                note(&format!("warning: {message}"));
+            }
+        }
+    }
+    if !quiet {
+        for line in configs.notes.iter().chain(&config_notes) {
+            note(line);
+        }
+        unresolved_note(&args.file, &lockfile);
     }
 
-    // Everything that needs the advisories (parse, lookup, audit, render) runs while the cache's
-    // freshness is verified on another thread; the output is written only once the cache is known to be
-    // fresh (or was rebuilt and the work redone). A cache found damaged during the lookup removes itself;
-    // one more try then rebuilds it.
-    timings.mark("read configuration and lockfile");
-    let parsed: OnceLock<Result<Lockfile, String>> = OnceLock::new();
-    let published = index.as_ref().map(IndexVersions);
+    // With a registry index directory, what fixes each finding: reach's classification over the
+    // whole index (seconds), only when there is something to classify.
+    let updates = match args.index.as_deref() {
+        Some(dir) if Path::new(dir).is_dir() && report_has_advisories(&report) => {
+            let started = std::time::Instant::now();
+            let updates = crate::fixes::classify(Path::new(dir), &lockfile, &report)
+                .with_context(|| format!("cannot classify the fixes with the registry index {dir}"))?;
+            if !quiet {
+                note(&format!(
+                    "note: resolved the registry index {dir} to tell which fixes need a manifest change ({:.1} s)",
+                    started.elapsed().as_secs_f64()
+                ));
+            }
+            Some(updates)
+        }
+        _ => None,
+    };
+    let fails = report.fails(&deny);
+    let built_deny: Vec<Deny> = deny.iter().copied().filter(|d| *d != Deny::LockedOnly).collect();
+    let built_fails = report.fails(&built_deny);
     let color = format == Format::Human && use_color(args.color);
+    let context = RenderContext {
+        lockfile: &lockfile,
+        lockfile_path: &args.file,
+        db: &summary,
+        report: &report,
+        fails,
+        built_fails,
+        updates: updates.as_ref(),
+        color,
+    };
+    let mut out = Stdout::new();
+    match format {
+        Format::Human => render::human(&context, &mut out),
+        Format::Json => render::json(&context, &mut out),
+        Format::Sarif => render::sarif(&context, &mut out),
+    }
+    out.finish()?;
+    timings.mark("render and write");
+    if !quiet && format != Format::Human {
+        note(&render::summary(&report));
+    }
+    // The process ends now: freeing the lockfile, the report and the database piece by piece (thousands
+    // of allocations, and large blocks given back to the kernel one at a time) would only delay the exit.
+    std::mem::forget((report, advisories, lockfile, lock_text));
+    Ok(if fails { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// What must stay alive until the output is written: the compiled database (its records are mapped)
+/// and the lock that keeps a fetched checkout in place.
+enum Keep {
+    None,
+    Local(#[expect(dead_code, reason = "held for its lifetime only")] Box<(CompiledDb, Option<LocalCopy>)>),
+}
+
+type Audited = (Arc<Lockfile>, Vec<Arc<Advisory>>, Report, DbSummary, Keep);
+
+/// The audit against a local database (given, or fetched into the cache).
+#[expect(clippy::too_many_arguments, reason = "the pieces of one run, each used once")]
+fn local_audit(
+    args: &AuditArgs,
+    config: &cratewatch_audit::AuditConfig,
+    cache_dir: &Path,
+    lock_text: &str,
+    settings: &AuditSettings,
+    published: Option<&(dyn PublishedVersions + Sync)>,
+    quiet: bool,
+    timings: &Timings,
+) -> anyhow::Result<Audited> {
+    let (db_paths, copy) = match paths::local_advisory_dbs(&args.db.db, config.database_path.as_deref())? {
+        Some(paths) => (paths, None),
+        None => {
+            let copy = fetched_copy(args, config, cache_dir, quiet)?;
+            (vec![copy.work_tree.clone()], Some(copy))
+        }
+    };
+    timings.mark("find the database");
+
+    // Everything that needs the advisories (parse, lookup, audit) runs while the cache's freshness is
+    // verified on another thread; the output is written only once the cache is known to be fresh (or
+    // was rebuilt and the work redone). A cache found damaged during the lookup removes itself; one more
+    // try then rebuilds it.
+    let parsed: OnceLock<Result<Arc<Lockfile>, String>> = OnceLock::new();
     let mut attempt = 0;
     let (db, outcome) = loop {
-        let (db, outcome) = CompiledDb::open_all_with(&db_paths, &cache_dir, |db| {
-            let Ok(lockfile) = parsed.get_or_init(|| Lockfile::parse(&lock_text).map_err(|e| e.to_string())) else {
+        let (db, outcome) = CompiledDb::open_all_with(&db_paths, cache_dir, |db| {
+            let Ok(lockfile) =
+                parsed.get_or_init(|| Lockfile::parse(lock_text).map(Arc::new).map_err(|e| e.to_string()))
+            else {
                 return Ok(None);
             };
             timings.mark("open the compiled database, parse the lockfile");
             let advisories = lookup(db, lockfile)?;
             timings.mark("look up advisories");
-            let published = published.as_ref().map(|p| p as &dyn PublishedVersions);
-            let report = audit(lockfile, &advisories, &settings, published);
+            let report = audit(lockfile, &advisories, settings, unsync(published));
             timings.mark("audit");
-            Ok(Some(report))
+            Ok(Some((advisories, report)))
         })
         .with_context(|| {
             let shown: Vec<String> = db_paths.iter().map(|p| p.display().to_string()).collect();
@@ -76,32 +231,104 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         }
     };
     timings.mark("freshness confirmed");
-    let (Some(report), Some(Ok(lockfile))) = (outcome?, parsed.get()) else {
-        let error = parsed.into_inner().and_then(Result::err).unwrap_or_default();
+    let (Some((advisories, report)), Some(Ok(lockfile))) = (outcome?, parsed.get()) else {
+        let error = parsed.get().cloned().and_then(Result::err).unwrap_or_default();
         bail!("{}: {error}", args.file.display());
     };
-    if !args.quiet {
-        status_notes(&db, config_path.as_deref(), &config);
-        unresolved_note(&args.file, lockfile);
+    if !quiet {
+        status_notes(&db);
     }
-    // The cache is known to be fresh: the report is rendered straight to standard output.
-    let fails = report.fails(&deny);
-    let context = RenderContext { lockfile, lockfile_path: &args.file, db: &db, report: &report, fails, color };
-    let mut out = Stdout::new();
-    match format {
-        Format::Human => render::human(&context, &mut out),
-        Format::Json => render::json(&context, &mut out),
-        Format::Sarif => render::sarif(&context, &mut out),
+    if let Some(Refresh::Fetched { previous: Some(previous), .. }) = copy.as_ref().map(|c| &c.refresh) {
+        // The checkout the new commit replaced will not be read again: its compiled cache can go.
+        CompiledDb::forget(std::slice::from_ref(previous), cache_dir);
     }
-    out.finish()?;
-    timings.mark("render and write");
-    if !args.quiet && format != Format::Human {
-        note(&render::summary(&report));
+    let summary = DbSummary {
+        advisory_count: db.advisory_count(),
+        skipped_files: db.skipped_count(),
+        last_commit: copy.as_ref().map(|c| c.commit.id.clone()),
+        last_updated: copy.as_ref().map(|c| c.commit.time.to_string()),
+    };
+    Ok((Arc::clone(lockfile), advisories, report, summary, Keep::Local(Box::new((db, copy)))))
+}
+
+/// The database's git copy in the cache, fetched first when the last fetch is older than `--max-age`.
+/// What happened is said on standard error.
+fn fetched_copy(
+    args: &AuditArgs,
+    config: &cratewatch_audit::AuditConfig,
+    cache_dir: &Path,
+    quiet: bool,
+) -> anyhow::Result<LocalCopy> {
+    let url = args.db_url.clone().or_else(|| config.database_url.clone()).unwrap_or_else(|| DEFAULT_DB_URL.to_owned());
+    let mirror = GitMirror::new(url, cache_dir.join("git"));
+    let fetch = !args.no_fetch && config.fetch;
+    let copy = cratewatch_db::local_copy(&mirror, args.max_age, fetch).map_err(|e| match e {
+        CopyError::NoCopy { .. } => anyhow::anyhow!(
+            "{e} (--no-fetch, or `fetch = false` in the config file): run once without it, or give a database with --db"
+        ),
+        e => anyhow::Error::new(e).context("cannot fetch the advisory database"),
+    })?;
+    if quiet {
+        return Ok(copy);
     }
-    // The process ends now: freeing the lockfile, the report and the database piece by piece (thousands
-    // of allocations, and large blocks given back to the kernel one at a time) would only delay the exit.
-    std::mem::forget((db, report, parsed, lock_text));
-    Ok(if fails { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    let commit = format!("commit {}, {}", &copy.commit.id[..copy.commit.id.len().min(12)], copy.commit.time);
+    match &copy.refresh {
+        Refresh::Fetched { first: true, .. } => note(&format!(
+            "note: fetched the advisory database {} into {} ({commit})",
+            mirror.url(),
+            mirror.dir().display()
+        )),
+        Refresh::Fetched { changed: true, .. } => {
+            note(&format!("note: fetched the advisory database {}: updated to {commit}", mirror.url()))
+        }
+        Refresh::Fetched { .. } => {
+            note(&format!("note: fetched the advisory database {}: no change ({commit})", mirror.url()))
+        }
+        Refresh::Failed { error } => note(&format!(
+            "warning: cannot fetch the advisory database: {error}; auditing with the copy fetched {} ago ({commit})",
+            describe_age(copy.age())
+        )),
+        Refresh::Skipped if copy.age() > args.max_age => note(&format!(
+            "note: not fetching: the advisory database {} was fetched {} ago ({commit})",
+            mirror.url(),
+            describe_age(copy.age())
+        )),
+        _ => {}
+    }
+    Ok(copy)
+}
+
+/// `3 days`, `5 hours`, `12 minutes`, `40 seconds`.
+fn describe_age(age: Duration) -> String {
+    let secs = age.as_secs();
+    let (n, unit) = match secs {
+        0..120 => (secs, "second"),
+        120..7200 => (secs / 60, "minute"),
+        7200..172_800 => (secs / 3600, "hour"),
+        _ => (secs / 86_400, "day"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+fn report_has_advisories(report: &Report) -> bool {
+    report.vulnerabilities.iter().chain(&report.warnings).chain(&report.locked_only).any(|f| f.advisory.is_some())
+}
+
+/// The published versions as `audit` takes them.
+fn unsync(p: Option<&(dyn PublishedVersions + Sync)>) -> Option<&dyn PublishedVersions> {
+    p.map(|p| p as &dyn PublishedVersions)
+}
+
+/// The registry index of `--index`: a directory in the git-index layout, or a sparse index URL.
+fn open_index(text: Option<&str>) -> anyhow::Result<Option<Box<dyn CrateSource>>> {
+    let Some(text) = text else { return Ok(None) };
+    if text.starts_with("sparse+") || text.starts_with("http://") || text.starts_with("https://") {
+        let sparse = SparseIndex::open(text, SparseOptions::default())
+            .with_context(|| format!("cannot open the registry index {text}"))?;
+        return Ok(Some(Box::new(sparse)));
+    }
+    let dir = IndexDir::open(Path::new(text)).with_context(|| format!("cannot open the registry index {text}"))?;
+    Ok(Some(Box::new(dir)))
 }
 
 /// The advisories that affect the locked versions of the lockfile's registry packages, decoded from the
@@ -129,20 +356,8 @@ fn read_lockfile(path: &Path) -> anyhow::Result<String> {
     })
 }
 
-fn config_path(args: &AuditArgs) -> Option<PathBuf> {
-    if args.no_config {
-        return None;
-    }
-    if let Some(path) = &args.config {
-        return Some(path.clone());
-    }
-    let beside = args.file.parent().map(|dir| if dir.as_os_str().is_empty() { Path::new(".") } else { dir });
-    let candidates =
-        [beside.map(|dir| dir.join(".cargo/audit.toml")), paths::cargo_home().map(|c| c.join("audit.toml"))];
-    candidates.into_iter().flatten().find(|p| p.is_file())
-}
-
-fn settings(args: &AuditArgs, config: &AuditConfig) -> anyhow::Result<AuditSettings> {
+fn settings(args: &AuditArgs, configs: &Configs) -> anyhow::Result<AuditSettings> {
+    let config = &configs.audit;
     let mut settings = AuditSettings::new(paths::today());
     if let Some(kinds) = &config.informational_warnings {
         settings.informational_warnings = kinds.clone();
@@ -151,28 +366,35 @@ fn settings(args: &AuditArgs, config: &AuditConfig) -> anyhow::Result<AuditSetti
     settings.target_os = if args.target_os.is_empty() { config.target_os.clone() } else { args.target_os.clone() };
     settings.target_arch =
         if args.target_arch.is_empty() { config.target_arch.clone() } else { args.target_arch.clone() };
-    // A misspelt target would silently hide every platform-limited advisory, so names are checked.
+    // A misspelt target would silently hide every platform-limited advisory, so names are checked; the
+    // error names the file when the name came from one.
+    let place = |from_flags: bool| match (&configs.audit_path, from_flags) {
+        (Some(path), false) => format!("{}: ", path.display()),
+        _ => String::new(),
+    };
     for os in &settings.target_os {
         if os.parse::<platforms::target::OS>().is_err() {
-            bail!("unknown target OS `{os}` (Rust target names such as linux, windows, macos, android)");
+            let place = place(!args.target_os.is_empty());
+            bail!("{place}unknown target OS `{os}` (Rust target names such as linux, windows, macos, android)");
         }
     }
     for arch in &settings.target_arch {
         if arch.parse::<platforms::target::Arch>().is_err() {
-            bail!("unknown target architecture `{arch}` (Rust target names such as x86_64, aarch64, wasm32)");
+            let place = place(!args.target_arch.is_empty());
+            bail!("{place}unknown target architecture `{arch}` (Rust target names such as x86_64, aarch64, wasm32)");
         }
     }
-    settings.ignore = config.ignore.clone();
+    settings.ignore = configs.ignores.clone();
     settings.ignore.extend(args.ignore.iter().map(|id| IgnoreRule {
         id: id.clone(),
         reason: None,
         expires: None,
-        from_config: false,
+        sources: vec!["--ignore".to_owned()],
     }));
     Ok(settings)
 }
 
-fn status_notes(db: &CompiledDb, config_path: Option<&Path>, config: &AuditConfig) {
+fn status_notes(db: &CompiledDb) {
     match db.status() {
         CacheStatus::Fresh => {}
         CacheStatus::Rebuilt { reason } => note(&format!(
@@ -193,11 +415,6 @@ fn status_notes(db: &CompiledDb, config_path: Option<&Path>, config: &AuditConfi
             db.root().display(),
             db.root().display()
         ));
-    }
-    if let Some(path) = config_path {
-        for key in &config.unused_keys {
-            note(&format!("note: {}: `{key}` is not used by cratewatch", path.display()));
-        }
     }
 }
 
@@ -220,13 +437,22 @@ fn unresolved_note(path: &Path, lockfile: &Lockfile) {
     ));
 }
 
-/// Published versions from a registry index directory.
-struct IndexVersions<'a>(&'a IndexDir);
+/// Published versions from a registry index. A crate whose file cannot be read (a network failure, an
+/// unreadable file) is remembered, so that the run says so instead of reporting it as not yanked.
+struct IndexVersions<'a> {
+    source: &'a dyn CrateSource,
+    errors: Mutex<Vec<String>>,
+}
 
 impl PublishedVersions for IndexVersions<'_> {
     fn published(&self, name: &str) -> Option<Vec<(cratewatch_advisory::semver::Version, bool)>> {
-        let versions = self.0.crate_versions(name).ok()??;
-        Some(versions.versions.into_iter().map(|v| (v.version, v.yanked)).collect())
+        match self.source.crate_versions(name) {
+            Ok(versions) => Some(versions?.versions.iter().map(|v| (v.version.clone(), v.yanked)).collect()),
+            Err(e) => {
+                self.errors.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(e.to_string());
+                None
+            }
+        }
     }
 }
 

@@ -80,8 +80,22 @@ pub(crate) fn note(line: &str) {
 
 /// Prints an error and its causes on one line.
 pub(crate) fn error_line(err: &anyhow::Error) {
-    let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
-    note(&format!("error: {}", chain.join(": ")));
+    // One line: a cause that spans lines (git's own messages) is joined with `; `, and a cause that its
+    // parent's message already ends with is not repeated.
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        let text: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let text = text.join("; ");
+        if text.is_empty() || line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    note(&format!("error: {line}"));
 }
 
 /// Whether to colour standard output.

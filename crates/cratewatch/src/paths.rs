@@ -17,13 +17,39 @@ pub(crate) fn cargo_home() -> Option<PathBuf> {
         .or_else(|| home().map(|h| h.join(".cargo")))
 }
 
-/// The advisory databases: every `--db`, else one of `$CRATEWATCH_DB`, the config file's path, or the
-/// location cargo-audit uses.
+/// The local advisory databases of an audit: every `--db`, else `$CRATEWATCH_DB`, else the config
+/// file's `[database] path`. `None`: there is none, and the audit fetches its own copy.
+pub(crate) fn local_advisory_dbs(
+    explicit: &[PathBuf],
+    from_config: Option<&str>,
+) -> anyhow::Result<Option<Vec<PathBuf>>> {
+    if !explicit.is_empty() {
+        return Ok(Some(explicit.to_vec()));
+    }
+    if let Some(path) = std::env::var_os("CRATEWATCH_DB").filter(|p| !p.is_empty()) {
+        return Ok(Some(vec![PathBuf::from(path)]));
+    }
+    match from_config {
+        Some(path) => Ok(Some(vec![expand_home(path)?])),
+        None => Ok(None),
+    }
+}
+
+/// The advisory databases of the commands that never fetch (`db check`, `reach`): every `--db`, else one
+/// of `$CRATEWATCH_DB`, the config file's path, or the location cargo-audit uses.
 pub(crate) fn advisory_dbs(explicit: &[PathBuf], from_config: Option<&str>) -> anyhow::Result<Vec<PathBuf>> {
     if !explicit.is_empty() {
         return Ok(explicit.to_vec());
     }
     advisory_db(None, from_config).map(|path| vec![path])
+}
+
+/// `~/...` under `$HOME`.
+fn expand_home(path: &str) -> anyhow::Result<PathBuf> {
+    Ok(match path.strip_prefix("~/") {
+        Some(rest) => home().context("`~` in [database] path but HOME is not set")?.join(rest),
+        None => PathBuf::from(path),
+    })
 }
 
 /// The advisory database: `--db`, then `$CRATEWATCH_DB`, then the config file's path, then the
@@ -36,11 +62,7 @@ pub(crate) fn advisory_db(explicit: Option<&Path>, from_config: Option<&str>) ->
         return Ok(PathBuf::from(path));
     }
     if let Some(path) = from_config {
-        let expanded = match path.strip_prefix("~/") {
-            Some(rest) => home().context("`~` in [database] path but HOME is not set")?.join(rest),
-            None => PathBuf::from(path),
-        };
-        return Ok(expanded);
+        return expand_home(path);
     }
     let default = cargo_home().map(|c| c.join("advisory-db"));
     match default {

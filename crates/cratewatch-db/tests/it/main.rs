@@ -1,6 +1,7 @@
 //! Loading the real RustSec database, surviving malformed files, and keeping the compiled cache fresh.
 
 use std::fs;
+use std::io::Write;
 use std::path::Path;
 
 use cratewatch_db::{CacheStatus, CompiledDb, Database};
@@ -140,4 +141,88 @@ fn unusable_paths_are_clear_errors() {
     assert!(missing.to_string().contains("/nonexistent/advisory-db"), "{missing}");
     let not_db = Database::load(&scratch_dir("empty-db")).unwrap_err();
     assert!(not_db.to_string().contains("is not an advisory database"), "{not_db}");
+}
+
+/// Waits until the racy window (two seconds after a build) has passed, then checks the cache is trusted.
+fn settle(db: &Path, cache: &Path) {
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let status = CompiledDb::open(db, cache).unwrap().status().clone();
+    if status != CacheStatus::Fresh {
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        assert_eq!(CompiledDb::open(db, cache).unwrap().status(), &CacheStatus::Fresh);
+    }
+}
+
+/// The changes that a size-and-mtime check alone would miss are seen too: a file replaced by another
+/// of the same size and modification time (a new inode), an edit in place that keeps the size and puts
+/// the modification time back (a new change time), a rename, and a file touched right after a build
+/// (within the racy window). An edit in place that breaks an advisory of a crate nobody asked about
+/// changes the advisory count and the skipped files, which the reports show.
+#[test]
+fn every_change_that_matters_is_seen_even_when_size_and_mtime_are_kept() {
+    let db = advisory_db_copy("changes-that-matter");
+    let cache = scratch_dir("changes-that-matter-cache");
+    let _ = CompiledDb::open(&db, &cache).unwrap();
+    settle(&db, &cache);
+    let file = db.join("crates/bytes/RUSTSEC-2026-0007.md");
+    let text = fs::read_to_string(&file).unwrap();
+    let mtime = fs::metadata(&file).unwrap().modified().unwrap();
+    let same_size = |from: &str, to: &str| {
+        assert_eq!(from.len(), to.len());
+        text.replace(&format!("id = \"{from}\""), &format!("id = \"{to}\""))
+    };
+    let ids =
+        |db: &CompiledDb| db.advisories_for("bytes").unwrap().iter().map(|a| a.id.to_string()).collect::<Vec<_>>();
+
+    // Replaced through a rename, same size, modification time put back.
+    let other = db.join("crates/bytes/replacement.tmp");
+    fs::write(&other, same_size("RUSTSEC-2026-0007", "RUSTSEC-2026-0008")).unwrap();
+    fs::File::options().write(true).open(&other).unwrap().set_modified(mtime).unwrap();
+    fs::rename(&other, &file).unwrap();
+    let opened = CompiledDb::open(&db, &cache).unwrap();
+    assert!(matches!(opened.status(), CacheStatus::Rebuilt { .. }), "{:?}", opened.status());
+    assert!(ids(&opened).contains(&"RUSTSEC-2026-0008".to_owned()));
+    settle(&db, &cache);
+
+    // Edited in place, same size, modification time put back: only the change time moves.
+    fs::write(&file, same_size("RUSTSEC-2026-0007", "RUSTSEC-2026-0009")).unwrap();
+    fs::File::options().write(true).open(&file).unwrap().set_modified(mtime).unwrap();
+    let opened = CompiledDb::open(&db, &cache).unwrap();
+    assert!(matches!(opened.status(), CacheStatus::Rebuilt { .. }), "{:?}", opened.status());
+    assert!(ids(&opened).contains(&"RUSTSEC-2026-0009".to_owned()));
+    settle(&db, &cache);
+
+    // Renamed within its directory: the file name no longer matches the id (a diagnostic), and the
+    // advisory is still read.
+    fs::rename(&file, db.join("crates/bytes/RUSTSEC-2026-0010.md")).unwrap();
+    let opened = CompiledDb::open(&db, &cache).unwrap();
+    assert!(matches!(opened.status(), CacheStatus::Rebuilt { .. }), "{:?}", opened.status());
+    assert!(
+        opened.diagnostics().iter().any(|d| d.path == "crates/bytes/RUSTSEC-2026-0010.md"),
+        "{:?}",
+        opened.diagnostics()
+    );
+    fs::rename(db.join("crates/bytes/RUSTSEC-2026-0010.md"), &file).unwrap();
+    let _ = CompiledDb::open(&db, &cache).unwrap();
+    settle(&db, &cache);
+
+    // Touched right after a build: not trusted until the racy window has passed, then trusted.
+    let _ = CompiledDb::open(&db, &cache).unwrap();
+    fs::File::options().write(true).open(&file).unwrap().set_modified(std::time::SystemTime::now()).unwrap();
+    assert!(matches!(CompiledDb::open(&db, &cache).unwrap().status(), CacheStatus::Rebuilt { .. }));
+    assert!(
+        matches!(CompiledDb::open(&db, &cache).unwrap().status(), CacheStatus::Rebuilt { .. }),
+        "racy: rebuilt again"
+    );
+    settle(&db, &cache);
+
+    // An advisory of another crate broken in place: the count and the skipped files change.
+    let before = CompiledDb::open(&db, &cache).unwrap();
+    let (count, skipped) = (before.advisory_count(), before.skipped_count());
+    let elsewhere = db.join("crates/time/RUSTSEC-2020-0071.md");
+    let broken = fs::read_to_string(&elsewhere).unwrap().replacen("[advisory]", "[advisory", 1);
+    fs::OpenOptions::new().write(true).truncate(true).open(&elsewhere).unwrap().write_all(broken.as_bytes()).unwrap();
+    let after = CompiledDb::open(&db, &cache).unwrap();
+    assert!(matches!(after.status(), CacheStatus::Rebuilt { .. }), "{:?}", after.status());
+    assert_eq!((after.advisory_count(), after.skipped_count()), (count - 1, skipped + 1));
 }

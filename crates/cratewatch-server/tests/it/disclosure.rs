@@ -241,6 +241,22 @@ fn from_received_to_published(backend: &str) {
     let found: Vec<&str> =
         audited["vulnerabilities"].as_array().unwrap().iter().filter_map(|v| v["advisory"].as_str()).collect();
     assert!(found.contains(&rustsec_id.as_str()), "the audit reports it: {audited}");
+    // `cratewatch audit --server` gets it as a RustSec file that parses back to the served advisory.
+    let (status, texts) = w.call(
+        "POST",
+        "/api/v1/audit/advisories",
+        Some(json!({"packages": [{"name": "smallvec", "version": "1.13.2"}]})),
+        None,
+    );
+    assert_eq!(status, 200, "{texts}");
+    let sent = texts["advisories"].as_array().unwrap().iter().find(|a| a["id"] == rustsec_id.as_str()).expect("sent");
+    assert_eq!(sent["format"], "rustsec");
+    let parsed =
+        cratewatch_advisory::parse_advisory(sent["text"].as_str().unwrap(), cratewatch_advisory::Collection::Crates)
+            .advisory
+            .expect("the text parses");
+    assert_eq!(parsed.title, title);
+    assert_eq!(parsed.aliases, ["CVE-2026-424242"]);
     let security = w.server.json("/api/v1/crates/smallvec/security");
     assert!(security.to_string().contains(&rustsec_id), "{security}");
 

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use cratewatch_audit::{Finding, IgnoreOutcome};
 
 use super::{Context, summary};
+use crate::fixes::Update;
 use crate::output::Stdout;
 
 const RED: &str = "\x1b[1;31m";
@@ -20,8 +21,21 @@ pub(crate) fn human(cx: &Context<'_>, out: &mut Stdout) {
         out.spill();
     }
     let report = cx.report;
+    if !report.locked_only.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}: {} finding(s) in packages that are locked but not built (Cargo's resolution of the manifest \
+             leaves them out); they fail the audit only with --deny locked-only:\n",
+            paint(BOLD, "locked-only"),
+            report.locked_only.len()
+        );
+        for finding in &report.locked_only {
+            block(cx, out, finding, &paint);
+            out.spill();
+        }
+    }
     for (rule, outcome) in report.settings.ignore.iter().zip(&report.ignore_outcomes) {
-        let origin = if rule.from_config { "configuration" } else { "--ignore" };
+        let origin = super::ignore_sources(rule);
         match outcome {
             IgnoreOutcome::Expired => {
                 let expiry = rule.expires.map(|d| d.to_string()).unwrap_or_default();
@@ -47,18 +61,25 @@ pub(crate) fn human(cx: &Context<'_>, out: &mut Stdout) {
         let rule = &report.settings.ignore[*rule];
         let id = finding.advisory.as_ref().map_or("", |a| a.id.as_str());
         let reason = rule.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
-        let until = rule.expires.map(|d| format!(" (until {d})")).unwrap_or_default();
-        let _ = writeln!(out, "{} {id} in {}{until}{reason}", paint(DIM, "ignored"), cx.package_label(finding.package));
+        let until = rule.expires.map(|d| format!(" until {d}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{} {id} in {} ({}{until}){reason}",
+            paint(DIM, "ignored"),
+            cx.package_label(finding.package),
+            super::ignore_sources(rule)
+        );
     }
     if !report.ignored.is_empty() {
         out.push('\n');
     }
     let verdict = match (report.vulnerabilities.is_empty(), cx.fails) {
         (false, _) => paint(RED, "vulnerable"),
+        (true, true) if !cx.built_fails => paint(RED, "failed (locked-only findings denied)"),
         (true, true) => paint(RED, "failed (denied warnings)"),
         (true, false) => paint(BOLD, "ok"),
     };
-    let _ = writeln!(out, "{verdict}: {} (advisory database: {} advisories)", summary(report), cx.db.advisory_count());
+    let _ = writeln!(out, "{verdict}: {} (advisory database: {} advisories)", summary(report), cx.db.advisory_count);
 }
 
 fn block(cx: &Context<'_>, out: &mut String, finding: &Finding, paint: &dyn Fn(&str, &str) -> String) {
@@ -125,5 +146,34 @@ fn block(cx: &Context<'_>, out: &mut String, finding: &Finding, paint: &dyn Fn(&
         None => "no newer published version".to_owned(),
     };
     field("fix", &fix);
+    if let Some(update) = cx.update(finding) {
+        let name = super::printable(&package.name);
+        let text = match update {
+            Update::CargoUpdate => {
+                format!("no dependency's requirement blocks it: cargo update -p {name}@{} fixes it", package.version)
+            }
+            Update::OwnManifest => {
+                "no dependency's requirement blocks it; your Cargo.toml's requirement must change".into()
+            }
+            Update::NoFixedRelease => "no release in the index fixes it".into(),
+            Update::Blocked(blockers) => blockers
+                .iter()
+                .map(|b| {
+                    let lifted = match &b.lifted_in {
+                        Some(v) => format!("{} {v} lifts it", super::printable(&b.name)),
+                        None => format!("no release of {} lifts it yet", super::printable(&b.name)),
+                    };
+                    format!(
+                        "blocked by {} {} (requires {name} {}); {lifted}",
+                        super::printable(&b.name),
+                        b.version,
+                        b.requirement
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        field("update", &text);
+    }
     out.push('\n');
 }

@@ -9,7 +9,7 @@
 
 use cratewatch_advisory::Advisory;
 use cratewatch_advisory::semver::VersionReq;
-use cratewatch_audit::{Finding, IgnoreOutcome, Package, WarningKind};
+use cratewatch_audit::{Finding, IgnoreOutcome, IgnoreRule, Package, WarningKind};
 
 use super::{Context, push_version};
 use crate::output::Stdout;
@@ -23,13 +23,13 @@ pub(crate) fn json(cx: &Context<'_>, out: &mut Stdout) {
     w.key("database");
     w.open('{');
     w.key("advisory-count");
-    w.uint(cx.db.advisory_count() as u64);
+    w.uint(cx.db.advisory_count as u64);
     w.key("last-commit");
-    w.null();
+    w.opt_str(cx.db.last_commit.as_deref());
     w.key("last-updated");
-    w.null();
+    w.opt_str(cx.db.last_updated.as_deref());
     w.key("skipped-files");
-    w.uint(cx.db.skipped_count() as u64);
+    w.uint(cx.db.skipped_files as u64);
     w.close('}');
 
     w.key("lockfile");
@@ -85,10 +85,17 @@ pub(crate) fn json(cx: &Context<'_>, out: &mut Stdout) {
     }
     w.close('}');
 
+    w.key("locked_only");
+    w.open('[');
+    for f in &report.locked_only {
+        finding(&mut w, cx, f);
+    }
+    w.close(']');
+
     w.key("ignored");
     w.open('[');
-    for (f, _) in &report.ignored {
-        finding(&mut w, cx, f);
+    for (f, rule) in &report.ignored {
+        finding_with(&mut w, cx, f, Some(&settings.ignore[*rule]));
     }
     w.close(']');
 
@@ -108,6 +115,8 @@ pub(crate) fn json(cx: &Context<'_>, out: &mut Stdout) {
         w.opt_str(rule.reason.as_deref());
         w.key("expires");
         w.opt_str(rule.expires.map(|d| d.to_string()).as_deref());
+        w.key("sources");
+        w.strings(&rule.sources);
         w.key("status");
         w.str(status);
         w.key("ignored_findings");
@@ -121,11 +130,27 @@ pub(crate) fn json(cx: &Context<'_>, out: &mut Stdout) {
 }
 
 fn finding(w: &mut Writer<'_>, cx: &Context<'_>, f: &Finding) {
+    finding_with(w, cx, f, None);
+}
+
+/// A finding; an ignored one also names the rule that hid it (`ignored_by`: its id, reason and sources).
+fn finding_with(w: &mut Writer<'_>, cx: &Context<'_>, f: &Finding, rule: Option<&IgnoreRule>) {
     let advisory = f.advisory.as_deref();
     w.open('{');
     if let Some(kind) = f.warning {
         w.key("kind");
         w.str(kind.as_str());
+    }
+    if let Some(rule) = rule {
+        w.key("ignored_by");
+        w.open('{');
+        w.key("id");
+        w.str(&rule.id);
+        w.key("reason");
+        w.opt_str(rule.reason.as_deref());
+        w.key("sources");
+        w.strings(&rule.sources);
+        w.close('}');
     }
     w.key("advisory");
     match advisory {
@@ -177,6 +202,38 @@ fn finding(w: &mut Writer<'_>, cx: &Context<'_>, f: &Finding) {
         w.out.push('"');
     }
     w.close(']');
+    if cx.updates.is_some() {
+        w.key("update");
+        match cx.update(f) {
+            None => w.null(),
+            Some(update) => {
+                w.open('{');
+                w.key("class");
+                w.str(update.code());
+                w.key("blockers");
+                w.open('[');
+                if let crate::fixes::Update::Blocked(blockers) = update {
+                    for b in blockers {
+                        w.open('{');
+                        w.key("name");
+                        w.str(&b.name);
+                        w.key("version");
+                        w.version(&b.version);
+                        w.key("requirement");
+                        w.str(&b.requirement);
+                        w.key("lifted_in");
+                        match &b.lifted_in {
+                            Some(v) => w.version(v),
+                            None => w.null(),
+                        }
+                        w.close('}');
+                    }
+                }
+                w.close(']');
+                w.close('}');
+            }
+        }
+    }
     w.key("fix");
     match &f.fix {
         Some(up) => {

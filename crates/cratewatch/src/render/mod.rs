@@ -8,20 +8,37 @@ use std::path::Path;
 
 use cratewatch_advisory::semver::Version;
 use cratewatch_audit::{Finding, Lockfile, Report, WarningKind};
-use cratewatch_db::CompiledDb;
 
 pub(crate) use human::human;
 pub(crate) use json::json;
 pub(crate) use sarif::sarif;
 
+/// What the reports say about the advisory database, wherever it came from (a compiled local database or a
+/// server).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DbSummary {
+    /// How many advisories it holds.
+    pub(crate) advisory_count: usize,
+    /// How many advisory files could not be loaded.
+    pub(crate) skipped_files: usize,
+    /// The commit of a fetched database (cargo-audit's `last-commit`).
+    pub(crate) last_commit: Option<String>,
+    /// That commit's time, RFC 3339 (cargo-audit's `last-updated`).
+    pub(crate) last_updated: Option<String>,
+}
+
 /// Everything a renderer needs.
 pub(crate) struct Context<'a> {
     pub(crate) lockfile: &'a Lockfile,
     pub(crate) lockfile_path: &'a Path,
-    pub(crate) db: &'a CompiledDb,
+    pub(crate) db: &'a DbSummary,
     pub(crate) report: &'a Report,
-    /// Whether the audit fails (vulnerabilities, or warnings of a denied kind).
+    /// Whether the audit fails (vulnerabilities, warnings of a denied kind, or denied locked-only findings).
     pub(crate) fails: bool,
+    /// Whether it fails on built packages alone.
+    pub(crate) built_fails: bool,
+    /// What fixes each finding (`--index DIR`), when classified.
+    pub(crate) updates: Option<&'a crate::fixes::Updates>,
     pub(crate) color: bool,
 }
 
@@ -110,14 +127,31 @@ pub(crate) fn summary(report: &Report) -> String {
         .collect();
     let warnings = if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) };
     let ignored = if report.ignored.is_empty() { String::new() } else { format!(", {} ignored", report.ignored.len()) };
+    let locked_only = match report.locked_only.len() {
+        0 => String::new(),
+        n => format!(", {n} in locked-only packages"),
+    };
     format!(
-        "{} {} and {} {}{warnings} in {} packages{ignored}",
+        "{} {} and {} {}{warnings} in {} packages{ignored}{locked_only}",
         report.vulnerabilities.len(),
         plural(report.vulnerabilities.len(), "vulnerability", "vulnerabilities"),
         report.warnings.len(),
         plural(report.warnings.len(), "warning", "warnings"),
         report.dependency_count,
     )
+}
+
+impl Context<'_> {
+    /// What fixes `finding`, when classified.
+    pub(crate) fn update(&self, finding: &Finding) -> Option<&crate::fixes::Update> {
+        let id = finding.advisory.as_ref()?.id.as_str().to_owned();
+        self.updates?.get(&(finding.package, id))
+    }
+}
+
+/// Where an ignore rule came from, for the reports: its files, or `--ignore`.
+pub(crate) fn ignore_sources(rule: &cratewatch_audit::IgnoreRule) -> String {
+    rule.sources.join(", ")
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

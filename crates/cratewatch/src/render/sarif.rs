@@ -13,7 +13,10 @@ pub(crate) fn sarif(cx: &Context<'_>, out: &mut Stdout) {
     let uri = cx.lockfile_path.to_string_lossy().replace('\\', "/");
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
     let mut results = Vec::new();
-    for finding in report.vulnerabilities.iter().chain(&report.warnings) {
+    let built = report.vulnerabilities.iter().chain(&report.warnings).map(|f| (f, None, false));
+    let locked_only = report.locked_only.iter().map(|f| (f, None, true));
+    let ignored = report.ignored.iter().map(|(f, rule)| (f, Some(&report.settings.ignore[*rule]), false));
+    for (finding, ignored_by, is_locked_only) in built.chain(locked_only).chain(ignored) {
         let package = &cx.lockfile.packages[finding.package];
         let (rule_id, message) = match &finding.advisory {
             Some(advisory) => {
@@ -52,8 +55,14 @@ pub(crate) fn sarif(cx: &Context<'_>, out: &mut Stdout) {
                 (id, format!("{} {} is yanked", package.name, package.version))
             }
         };
-        let level = if finding.warning.is_none() { "error" } else { "warning" };
-        results.push(json!({
+        // Findings in packages that are locked but never built are notes; ignored ones carry SARIF's
+        // suppression, whose justification names the ignore's reason and where it was stated.
+        let level = match (finding.warning, is_locked_only) {
+            (_, true) => "note",
+            (None, false) => "error",
+            (Some(_), false) => "warning",
+        };
+        let mut result = json!({
             "ruleId": rule_id,
             "level": level,
             "message": { "text": message },
@@ -65,7 +74,19 @@ pub(crate) fn sarif(cx: &Context<'_>, out: &mut Stdout) {
                 "logicalLocations": [{ "name": format!("{} {}", package.name, package.version), "kind": "package" }],
             }],
             "partialFingerprints": { "package": format!("{}@{}", package.name, package.version) },
-        }));
+        });
+        if is_locked_only {
+            result["properties"] = json!({ "lockedOnly": true });
+        }
+        if let Some(rule) = ignored_by {
+            let reason = rule.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+            result["suppressions"] = json!([{
+                "kind": "external",
+                "status": "accepted",
+                "justification": format!("ignored by {} ({}){reason}", rule.id, super::ignore_sources(rule)),
+            }]);
+        }
+        results.push(result);
     }
     let value = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

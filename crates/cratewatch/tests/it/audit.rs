@@ -195,13 +195,20 @@ fn ignores_from_flags_and_config_with_reason_and_expiry() {
     let dir = scratch_dir("ignore-config");
     fs::create_dir_all(dir.join(".cargo")).unwrap();
     fs::copy(&lapce, dir.join("Cargo.lock")).unwrap();
+    // Reasons and expiries live in the manifest's table (cargo-audit refuses them in audit.toml). An
+    // empty deny.toml beside it ends cargo-deny's upward search (which would find this repository's).
+    fs::write(dir.join("deny.toml"), "").unwrap();
+    fs::write(dir.join(".cargo/audit.toml"), "[advisories]\nignore = [\"RUSTSEC-2099-0001\"]\n").unwrap();
     fs::write(
-        dir.join(".cargo/audit.toml"),
-        r#"[advisories]
+        dir.join("Cargo.toml"),
+        r#"[package]
+name = "app"
+version = "0.1.0"
+
+[package.metadata.cratewatch]
 ignore = [
   { id = "RUSTSEC-2026-0007", reason = "we never call BytesMut::reserve", expires = "2999-01-01" },
   { id = "RUSTSEC-2024-0445", reason = "windows only, we ship linux", expires = "2020-01-01" },
-  "RUSTSEC-2099-0001",
 ]
 "#,
     )
@@ -210,21 +217,22 @@ ignore = [
     let json = run.json();
     assert_eq!(count(&json), count(&flagged), "config ignore applied, expired one not");
     let statuses: Vec<&str> = list(&json["ignores"]).iter().map(|i| i["status"].as_str().unwrap()).collect();
-    assert_eq!(statuses, ["applied", "expired", "unused"]);
-    assert_eq!(json["ignores"][0]["reason"], "we never call BytesMut::reserve");
+    assert_eq!(statuses, ["unused", "applied", "expired"], "audit.toml's first, then the manifest's");
+    assert_eq!(json["ignores"][1]["reason"], "we never call BytesMut::reserve");
 
     let human = cratewatch_in(&dir, &["audit"]);
     assert!(
-        human.stdout.contains("the ignore for RUSTSEC-2024-0445 (configuration) expired on 2020-01-01"),
+        human.stdout.contains(
+            "the ignore for RUSTSEC-2024-0445 (./Cargo.toml [package.metadata.cratewatch]) expired on 2020-01-01"
+        ),
         "{}",
         human.stdout
     );
-    assert!(human.stdout.contains("the ignore for RUSTSEC-2099-0001 (configuration) matched no finding"));
-    assert!(
-        human
-            .stdout
-            .contains("ignored RUSTSEC-2026-0007 in bytes 1.5.0 (until 2999-01-01): we never call BytesMut::reserve")
-    );
+    assert!(human.stdout.contains("the ignore for RUSTSEC-2099-0001 (./.cargo/audit.toml) matched no finding"));
+    assert!(human.stdout.contains(
+        "ignored RUSTSEC-2026-0007 in bytes 1.5.0 (./Cargo.toml [package.metadata.cratewatch] until 2999-01-01): we \
+         never call BytesMut::reserve"
+    ));
 }
 
 #[test]
@@ -327,13 +335,30 @@ fn bad_input_is_one_line_and_exit_two() {
     assert_eq!(no_db.code, 2);
     assert!(no_db.stderr.contains("/nonexistent/db"), "{}", no_db.stderr);
 
-    fs::write(dir.join("audit.toml"), "[advisories]\nignore = [{ id = \"X\", expires = \"tomorrow\" }]\n").unwrap();
+    // A table in audit.toml's ignore list is refused, as cargo-audit refuses it.
+    fs::write(dir.join("audit.toml"), "[advisories]\nignore = [{ id = \"X\", expires = \"2099-01-01\" }]\n").unwrap();
     let bad_config = cratewatch_in(&dir, &["audit", "--config", "audit.toml", "--file", &lockfile(STARSHIP)]);
     assert_eq!(bad_config.code, 2);
     assert!(
-        bad_config.stderr.contains("audit.toml") && bad_config.stderr.contains("tomorrow"),
+        bad_config.stderr.contains("audit.toml: line 2: invalid type: map, expected a string"),
         "{}",
         bad_config.stderr
+    );
+    // A bad expiry in the manifest's table names the file and the value.
+    let project = dir.join("bad-expiry");
+    fs::create_dir_all(&project).unwrap();
+    fs::copy(lockfile(STARSHIP), project.join("Cargo.lock")).unwrap();
+    fs::write(
+        project.join("Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n[package.metadata.cratewatch]\nignore = [{ id = \"X\", expires = \"tomorrow\" }]\n",
+    )
+    .unwrap();
+    let bad_expiry = cratewatch_in(&project, &["audit"]);
+    assert_eq!(bad_expiry.code, 2);
+    assert!(
+        bad_expiry.stderr.contains("Cargo.toml") && bad_expiry.stderr.contains("tomorrow"),
+        "{}",
+        bad_expiry.stderr
     );
 }
 

@@ -282,7 +282,7 @@ fn check_refusal(message: &str, path: &Path, bytes: &[u8]) -> Option<String> {
     (!fine).then(|| format!("cratewatch's refusal does not name the file and a line of it: {message}"))
 }
 
-fn cargo_audit() -> PathBuf {
+pub(crate) fn cargo_audit() -> PathBuf {
     let path = std::env::var_os("CRATEWATCH_CARGO_AUDIT")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target/tools/bin/cargo-audit"));

@@ -2,13 +2,19 @@
 //! formats, exit codes, ignores, targets and bad input.
 
 mod audit;
+mod built;
+mod config_files;
 mod crash;
 mod db_check;
 mod differential;
+mod fetch;
+mod fix_class;
 mod osv;
 mod osv_client;
 mod reach;
+mod remote;
 mod serve;
+mod sparse;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -34,11 +40,18 @@ pub(crate) fn shared_cache() -> PathBuf {
     CACHE.get_or_init(|| scratch_dir("cli-cache")).clone()
 }
 
+/// An empty `CARGO_HOME` for the runs, outside the directory they run in (Cargo writes its cache tag
+/// there, which must not land in the repository when a test runs in it).
+pub(crate) fn empty_cargo_home() -> PathBuf {
+    static HOME: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| scratch_dir("no-cargo-home")).clone()
+}
+
 /// Runs `cratewatch` with `args` in `dir`, against the real advisory database unless `--db` is given.
 pub(crate) fn cratewatch_in(dir: &Path, args: &[&str]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cratewatch"));
     command.current_dir(dir).args(args).env("CRATEWATCH_CACHE_DIR", shared_cache()).env("NO_COLOR", "1");
-    command.env("CRATEWATCH_DB", advisory_db()).env("CARGO_HOME", dir.join("no-cargo-home"));
+    command.env("CRATEWATCH_DB", advisory_db()).env("CARGO_HOME", empty_cargo_home());
     let Output { status, stdout, stderr } = command.output().expect("run cratewatch");
     Run {
         code: status.code().expect("exited normally, not by a signal"),
