@@ -74,6 +74,22 @@ impl Server {
         Server::start_config(config)
     }
 
+    /// A server over `db` and the 2020 index loaded whole, computing ecosystem reach (not waited for).
+    pub(crate) fn start_reach(db: &Path, sync_interval: Option<Duration>) -> Server {
+        let index = snapshot_2020();
+        Server::start_config(ServeConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            db: DbSource::Path(db.to_owned()),
+            extra_dbs: Vec::new(),
+            index: Arc::clone(&index) as Arc<dyn CrateSource>,
+            reach: Some(index),
+            sync_interval,
+            settings: test_settings(),
+            metrics_listen: None,
+            disclosure: None,
+        })
+    }
+
     /// A server with the configuration given.
     pub(crate) fn start_config(config: ServeConfig) -> Server {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -214,18 +230,7 @@ pub(crate) fn test_settings() -> Settings {
 pub(crate) fn shared() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let index = snapshot_2020();
-        let server = Server::start_config(ServeConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            db: DbSource::Path(cratewatch_testdata::advisory_db()),
-            extra_dbs: Vec::new(),
-            index: Arc::clone(&index) as Arc<dyn CrateSource>,
-            reach: Some(index),
-            sync_interval: None,
-            settings: test_settings(),
-            metrics_listen: None,
-            disclosure: None,
-        });
+        let server = Server::start_reach(&cratewatch_testdata::advisory_db(), None);
         wait_for_reach(&server);
         server
     })

@@ -4,15 +4,12 @@
 //! resolving again.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cratewatch_index::CrateSource;
-use cratewatch_server::{DbSource, ServeConfig};
 use scraper::{Html, Selector};
 use serde_json::Value;
 
-use crate::harness::{Server, shared, snapshot_2020, test_settings, wait_for_reach};
+use crate::harness::{Server, shared, wait_for_reach};
 
 fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
     doc.select(&Selector::parse(css).unwrap()).collect()
@@ -235,18 +232,7 @@ fn a_crate_feed_tells_of_advisories_reaching_its_newest_release() {
 /// computed; never a partial answer. Then they answer.
 #[test]
 fn reach_routes_say_when_they_are_not_ready() {
-    let index = snapshot_2020();
-    let server = Server::start_config(ServeConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        db: DbSource::Path(cratewatch_testdata::advisory_db()),
-        extra_dbs: Vec::new(),
-        index: Arc::clone(&index) as Arc<dyn CrateSource>,
-        reach: Some(index),
-        sync_interval: None,
-        settings: test_settings(),
-        metrics_listen: None,
-        disclosure: None,
-    });
+    let server = Server::start_reach(&cratewatch_testdata::advisory_db(), None);
     let mut refused = 0;
     loop {
         let ready = server.json("/healthz")["reach"] == "ready";
@@ -276,18 +262,7 @@ fn reach_routes_say_when_they_are_not_ready() {
 #[test]
 fn a_sync_updates_reach_without_resolving_again() {
     let db = cratewatch_testdata::advisory_db_copy("server-reach-sync");
-    let index = snapshot_2020();
-    let server = Server::start_config(ServeConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        db: DbSource::Path(db.clone()),
-        extra_dbs: Vec::new(),
-        index: Arc::clone(&index) as Arc<dyn CrateSource>,
-        reach: Some(index),
-        sync_interval: Some(Duration::from_millis(500)),
-        settings: test_settings(),
-        metrics_listen: None,
-        disclosure: None,
-    });
+    let server = Server::start_reach(&db, Some(Duration::from_millis(500)));
     wait_for_reach(&server);
     let ids = |server: &Server| -> Vec<String> {
         let v = server.json("/api/v1/crates/rayon-core/1.4.0/dependencies");
