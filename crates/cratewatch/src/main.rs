@@ -9,7 +9,6 @@ mod cli;
 mod cmd_audit;
 mod cmd_db;
 mod cmd_osv;
-mod cmd_reach;
 mod cmd_service;
 mod fixes;
 mod output;
@@ -29,7 +28,7 @@ fn main() -> ExitCode {
         cli::Command::User(forward) => cmd_service::forward("user", forward.args),
         cli::Command::Osv { command: cli::OsvCommand::Export(args) } => cmd_osv::export(args),
         cli::Command::Db { command: cli::DbCommand::Check(args) } => cmd_db::check(args),
-        cli::Command::Reach(args) => cmd_reach::run(args),
+        cli::Command::Reach(forward) => cmd_service::forward("reach", forward.args),
     };
     match result {
         Ok(code) => code,
