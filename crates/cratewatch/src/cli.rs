@@ -1,5 +1,6 @@
 //! Command-line arguments.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -33,8 +34,10 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
-    /// Resolve every version of a registry index as Cargo would, and show whom each advisory reaches.
-    Reach(ReachArgs),
+    /// Resolve every version of a registry index as Cargo would, and show whom each advisory reaches (see
+    /// `cratewatch reach --help`).
+    #[command(disable_help_flag = true)]
+    Reach(ForwardArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,9 +78,9 @@ pub(crate) struct DbArgs {
         long,
         value_name = "PATH",
         help = "Advisory database directory: a clone of the RustSec advisory-db, another RustSec-format tree, \
-                or (for audit and db check) a directory of OSV JSON records; repeat to merge several, \
-                first ones first [default: $CRATEWATCH_DB, then (for audit) the config file's [database] \
-                path, then ~/.cargo/advisory-db]"
+                or (for audit and db check) a directory of OSV JSON records; repeat to merge several, first \
+                ones first [default: $CRATEWATCH_DB, then (for audit) the config file's [database] path; then audit \
+                fetches its own copy into the cache (see --db-url), and the other commands read ~/.cargo/advisory-db]"
     )]
     pub(crate) db: Vec<PathBuf>,
 }
@@ -204,55 +207,6 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 }
 
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Exit codes: 0 done, 2 error (a bad index or database path, an unknown advisory, crate or version)."
-)]
-pub(crate) struct ReachArgs {
-    #[command(flatten)]
-    pub(crate) db: DbArgs,
-
-    /// The registry index: a directory in the git-index layout.
-    #[arg(long, value_name = "DIR")]
-    pub(crate) index: PathBuf,
-
-    /// Show the versions this advisory reaches, with depth, path and fix; repeatable.
-    #[arg(long, value_name = "ID")]
-    pub(crate) advisory: Vec<String>,
-
-    /// Show one crate's version (its newest release without @VERSION): its resolved dependencies and
-    /// the advisories reaching it.
-    #[arg(long = "crate", value_name = "NAME[@VERSION]")]
-    pub(crate) krate: Option<String>,
-
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReachFormat::Human)]
-    pub(crate) format: ReachFormat,
-
-    /// Write the output to this file instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) out: Option<PathBuf>,
-
-    /// Also write the resolved graph and the exposure table as Parquet files into this directory.
-    #[arg(long, value_name = "DIR")]
-    pub(crate) parquet: Option<PathBuf>,
-
-    /// Print nothing on standard error but errors (no progress, no summary).
-    #[arg(long, short = 'q')]
-    pub(crate) quiet: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ReachFormat {
-    /// Readable tables and blocks.
-    Human,
-    /// One JSON document.
-    Json,
-    /// Comma-separated values, one row per advisory (or per finding with --advisory, per package with
-    /// --crate).
-    Csv,
-}
-
-#[derive(Debug, Args)]
 pub(crate) struct DbCheckArgs {
     #[command(flatten)]
     pub(crate) db: DbArgs,
@@ -309,4 +263,17 @@ pub(crate) enum ColorChoice {
     Always,
     /// Never colour.
     Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour standard output.
+    pub(crate) fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+            }
+        }
+    }
 }

@@ -13,7 +13,7 @@ use cratewatch_index::{CrateSource, IndexDir, SparseIndex, SparseOptions};
 
 use crate::audit_config::{self, Configs};
 use crate::cli::{AuditArgs, DenyArg, Format};
-use crate::output::{Stdout, note, use_color};
+use crate::output::{Stdout, note};
 use crate::paths;
 use crate::render::{self, Context as RenderContext, DbSummary};
 
@@ -143,7 +143,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let fails = report.fails(&deny);
     let built_deny: Vec<Deny> = deny.iter().copied().filter(|d| *d != Deny::LockedOnly).collect();
     let built_fails = report.fails(&built_deny);
-    let color = format == Format::Human && use_color(args.color);
+    let color = format == Format::Human && args.color.enabled();
     let context = RenderContext {
         lockfile: &lockfile,
         lockfile_path: &args.file,

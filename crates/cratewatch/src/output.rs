@@ -1,8 +1,6 @@
 //! Writing to the terminal: whole outputs at once, broken pipes as a quiet end, errors on one line.
 
-use std::io::{ErrorKind, IsTerminal, Write};
-
-use crate::cli::ColorChoice;
+use std::io::{ErrorKind, Write};
 
 /// Writes `text` to standard output. A closed pipe (`cratewatch audit | head`) is not an error.
 pub(crate) fn print(text: &str) -> anyhow::Result<()> {
@@ -96,15 +94,4 @@ pub(crate) fn error_line(err: &anyhow::Error) {
         line.push_str(&text);
     }
     note(&format!("error: {line}"));
-}
-
-/// Whether to colour standard output.
-pub(crate) fn use_color(choice: ColorChoice) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
-        }
-    }
 }

@@ -16,6 +16,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Serve the Security tab pages, feeds and JSON API over HTTP.
     Serve(Box<ServeArgs>),
+    /// Resolve every version of a registry index as Cargo would, and show whom each advisory reaches.
+    Reach(ReachArgs),
     /// Manage the users of the disclosure workflow and their API tokens.
     User {
         #[command(subcommand)]
@@ -222,4 +224,55 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         _ => return Err(format!("unknown unit `{unit}` in `{text}` (use s, m, h or d)")),
     };
     Ok(std::time::Duration::from_secs(seconds))
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes: 0 done, 2 error (a bad index or database path, an unknown advisory, crate or version)."
+)]
+pub(crate) struct ReachArgs {
+    /// Advisory database directory: a clone of the RustSec advisory-db or another RustSec-format tree;
+    /// repeat to merge several, first ones first [default: $CRATEWATCH_DB, then ~/.cargo/advisory-db].
+    #[arg(long, value_name = "PATH")]
+    pub(crate) db: Vec<PathBuf>,
+
+    /// The registry index: a directory in the git-index layout.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) index: PathBuf,
+
+    /// Show the versions this advisory reaches, with depth, path and fix; repeatable.
+    #[arg(long, value_name = "ID")]
+    pub(crate) advisory: Vec<String>,
+
+    /// Show one crate's version (its newest release without @VERSION): its resolved dependencies and
+    /// the advisories reaching it.
+    #[arg(long = "crate", value_name = "NAME[@VERSION]")]
+    pub(crate) krate: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReachFormat::Human)]
+    pub(crate) format: ReachFormat,
+
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+
+    /// Also write the resolved graph and the exposure table as Parquet files into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) parquet: Option<PathBuf>,
+
+    /// Print nothing on standard error but errors (no progress, no summary).
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReachFormat {
+    /// Readable tables and blocks.
+    Human,
+    /// One JSON document.
+    Json,
+    /// Comma-separated values, one row per advisory (or per finding with --advisory, per package with
+    /// --crate).
+    Csv,
 }

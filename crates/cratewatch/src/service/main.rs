@@ -1,14 +1,22 @@
-//! `cratewatch-service`: the long-running side of cratewatch (the web server), in its own program so
-//! that the auditor (`cratewatch`) does not link, load and relocate the server's code on every run.
-//! `cratewatch serve ...` replaces itself with `cratewatch-service serve ...`.
+//! `cratewatch-service`: the heavy side of cratewatch (the web server, and `reach`, which resolves a
+//! whole registry and writes Parquet), in its own program so that the auditor (`cratewatch`) does not
+//! link, load and relocate that code on every run. `cratewatch serve ...` replaces itself with
+//! `cratewatch-service serve ...`, and likewise `reach` and `user`. The output and path helpers are the
+//! auditor's own modules, compiled in here too.
 //!
-//! Exit codes: 0 after a clean shutdown, 2 error.
+//! Exit codes: 0 after a clean shutdown (or a finished `reach`), 2 error.
 
 mod cli;
+#[path = "../output.rs"]
+#[allow(dead_code, reason = "shared with the auditor, which uses more of it")]
+mod output;
+#[path = "../paths.rs"]
+#[allow(dead_code, reason = "shared with the auditor, which uses more of it")]
+mod paths;
+mod reach;
 mod serve;
 mod user;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -17,13 +25,13 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Serve(args) => serve::run(*args),
+        cli::Command::Reach(args) => reach::run(args),
         cli::Command::User { command } => user::run(command),
     };
     match result {
         Ok(code) => code,
         Err(err) => {
-            let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
-            let _ = writeln!(std::io::stderr().lock(), "error: {}", chain.join(": "));
+            output::error_line(&err);
             ExitCode::from(2)
         }
     }

@@ -25,7 +25,7 @@ pub(crate) fn run(args: ReachArgs) -> anyhow::Result<ExitCode> {
             note(line);
         }
     };
-    let dbs = paths::advisory_dbs(&args.db.db, None)?;
+    let dbs = paths::advisory_dbs(&args.db, None)?;
     let db = cratewatch_db::Database::load_all(&dbs)
         .with_context(|| format!("cannot load the advisory database {}", display_paths(&dbs)))?;
     let index = IndexSnapshot::load(&args.index)
