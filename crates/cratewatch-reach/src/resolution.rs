@@ -309,6 +309,31 @@ impl Resolution {
         options: &ResolveOptions,
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Resolution {
+        Resolution::build_parts(index, options, progress, &|| false).0
+    }
+
+    /// [`Resolution::build_with`] that gives up when `stop` says so (it is asked every few
+    /// milliseconds, from every resolving thread): `None` then. A service shutting down uses it so that
+    /// it need not wait for a whole registry to be resolved.
+    pub fn build_until(
+        index: &IndexSnapshot,
+        options: &ResolveOptions,
+        progress: &(dyn Fn(Progress) + Sync),
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> Option<Resolution> {
+        match Resolution::build_parts(index, options, progress, stop) {
+            (resolution, false) => Some(resolution),
+            (_, true) => None,
+        }
+    }
+
+    /// The resolution, and whether `stop` cut it short (it then lacks the versions not reached).
+    fn build_parts(
+        index: &IndexSnapshot,
+        options: &ResolveOptions,
+        progress: &(dyn Fn(Progress) + Sync),
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> (Resolution, bool) {
         let started = Instant::now();
         progress(Progress { stage: "compiling", done: 0, total: index.version_count() });
         let universe = Universe::build(index);
@@ -319,6 +344,7 @@ impl Resolution {
             options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).clamp(1, 64);
         let next_crate = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
+        let stopped = std::sync::atomic::AtomicBool::new(false);
         let step = (total / 100).max(1000);
         progress(Progress { stage: "resolving", done: 0, total });
         let parts: Vec<Part> = std::thread::scope(|scope| {
@@ -330,6 +356,10 @@ impl Resolution {
                         let mut search = SearchScratch::new(&universe);
                         const CHUNK: usize = 32;
                         loop {
+                            if stopped.load(Ordering::Relaxed) || stop() {
+                                stopped.store(true, Ordering::Relaxed);
+                                break;
+                            }
                             let first = next_crate.fetch_add(CHUNK, Ordering::Relaxed);
                             if first >= universe.crates.len() {
                                 break;
@@ -378,7 +408,10 @@ impl Resolution {
         }
         unresolved.sort_by_key(|u| u.0);
         let resolve_time = started.elapsed();
-        progress(Progress { stage: "resolving", done: total, total });
+        let stopped = stopped.into_inner();
+        if !stopped {
+            progress(Progress { stage: "resolving", done: total, total });
+        }
 
         let mut codes: Vec<(&'static str, usize)> = Vec::new();
         for (_, why) in &unresolved {
@@ -421,7 +454,7 @@ impl Resolution {
             compile_time,
             resolve_time,
         };
-        Resolution { universe, root_graph, unresolved, store, stats }
+        (Resolution { universe, root_graph, unresolved, store, stats }, stopped)
     }
 
     /// Development aid: how one version resolves (which path, what result), as text.

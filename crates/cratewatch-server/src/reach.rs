@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwapOption;
 use axum::http::{HeaderValue, StatusCode, header};
 use cratewatch_index::IndexSnapshot;
-use cratewatch_reach::{Exposure, Progress, Resolution};
+use cratewatch_reach::{Exposure, Progress, Resolution, ResolveOptions};
 
 use crate::error::AppError;
 use crate::health::{lock, panic_message};
@@ -48,9 +48,17 @@ pub(crate) struct Reach {
     exposures: AtomicU64,
     /// Woken when the served advisories change.
     changed: Arc<tokio::sync::Notify>,
+    /// Set when the service stops: a resolution in progress gives up rather than keep the process
+    /// waiting for it (a minute on a large registry).
+    stopping: AtomicBool,
 }
 
 impl Reach {
+    /// Asks a resolution in progress to give up: the service is stopping.
+    pub(crate) fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
     /// The current view, or the error a reach route answers with: 404 when the service does not
     /// compute reach, 500 when the computation failed, 503 with `Retry-After` until the first result.
     pub(crate) fn ready(&self) -> Result<Arc<ReachView>, AppError> {
@@ -128,6 +136,10 @@ impl Reach {
         self.set_progress(p.done, p.total);
     }
 
+    pub(crate) fn progress_counts(&self) -> (usize, usize) {
+        (self.done.load(Ordering::SeqCst), self.total.load(Ordering::SeqCst))
+    }
+
     fn set_progress(&self, done: usize, total: usize) {
         self.done.store(done, Ordering::SeqCst);
         self.total.store(total, Ordering::SeqCst);
@@ -170,17 +182,27 @@ pub(crate) fn start(state: &Arc<AppState>, index: Arc<IndexSnapshot>) {
 async fn resolve(weak: &Weak<AppState>, index: Arc<IndexSnapshot>) -> Option<Arc<Resolution>> {
     let progress = weak.clone();
     let started = Instant::now();
+    let stop = weak.clone();
     let result = tokio::task::spawn_blocking(move || {
-        Resolution::build(&index, &move |p| {
-            if let Some(state) = progress.upgrade() {
-                state.reach.progress(p);
-            }
-        })
+        Resolution::build_until(
+            &index,
+            &ResolveOptions::default(),
+            &move |p| {
+                if let Some(state) = progress.upgrade() {
+                    state.reach.progress(p);
+                }
+            },
+            &move || stop.upgrade().is_none_or(|state| state.reach.stopping.load(Ordering::SeqCst)),
+        )
     })
     .await;
     let state = weak.upgrade()?;
     match result {
-        Ok(resolution) => {
+        Ok(None) => {
+            tracing::info!("ecosystem reach: the resolution was stopped with the service");
+            None
+        }
+        Ok(Some(resolution)) => {
             let stats = resolution.stats();
             tracing::info!(
                 versions = stats.versions,

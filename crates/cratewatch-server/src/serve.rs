@@ -224,6 +224,7 @@ pub async fn serve(
     }
     on_ready(address, Arc::clone(&state));
     let settings = state.settings.clone();
+    let stopping = Arc::clone(&state);
     let app = crate::app::router(state);
     let stop = async move {
         tokio::select! {
@@ -233,6 +234,9 @@ pub async fn serve(
         tracing::info!("shutting down: finishing requests in flight");
     };
     let result = crate::listener::serve_http(listener, app, &settings, stop).await;
+    // A resolution still running would keep the runtime (and the process) waiting for it.
+    stopping.reach.stop();
+    drop(stopping);
     let _ = stop_metrics.send(true);
     let _ = stop_sync.send(true);
     if let Some(stop) = stop_ticks {

@@ -205,6 +205,12 @@ impl AppState {
         self.cache.clear();
     }
 
+    /// How far the reach resolution has got: versions resolved and in all (both 0 before it starts;
+    /// `done` stays below `total` when the service stopped it).
+    pub fn reach_progress(&self) -> (usize, usize) {
+        self.reach.progress_counts()
+    }
+
     /// Computes ecosystem reach over `index` in the background (the resolution once, the exposure of
     /// the served advisories after every change), and serves it on the reach routes and pages when
     /// ready. Call once, from within the service's runtime.

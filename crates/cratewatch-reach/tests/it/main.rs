@@ -58,3 +58,38 @@ pub(crate) fn seed(test: &str) -> u64 {
     eprintln!("{test}: seed {seed} (set CRATEWATCH_REACH_SEED={seed} to reproduce)");
     seed
 }
+
+/// A resolution asked to stop gives up at the next chunk of crates: no result, and no progress report
+/// claiming it is complete. Never asked to stop, it is the full resolution.
+#[test]
+fn a_resolution_stops_when_asked() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use cratewatch_reach::ResolveOptions;
+
+    let index = IndexSnapshot::load(&crates_index_2020()).expect("the 2020 index loads");
+    let asked = AtomicUsize::new(0);
+    let furthest = AtomicUsize::new(0);
+    let stop_after = 3;
+    let stopped = Resolution::build_until(
+        &index,
+        &ResolveOptions::default(),
+        &|p| {
+            if p.stage == "resolving" {
+                furthest.fetch_max(p.done, Ordering::SeqCst);
+            }
+        },
+        &|| asked.fetch_add(1, Ordering::SeqCst) >= stop_after,
+    );
+    assert!(stopped.is_none(), "a stopped resolution has no result");
+    let furthest = furthest.load(Ordering::SeqCst);
+    assert!(furthest < index.version_count() / 2, "it went on after the stop: {furthest} versions reported");
+    // One more question per resolving thread at most, after the answer turned to stop.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(asked.load(Ordering::SeqCst) <= stop_after + 1 + threads, "{} questions", asked.load(Ordering::SeqCst));
+
+    let full = Resolution::build_until(&index, &ResolveOptions::default(), &|_| {}, &|| false)
+        .expect("never asked to stop, it finishes");
+    assert_eq!(full.stats().resolved, real().resolution.stats().resolved);
+    assert_eq!(full.stats().packages, real().resolution.stats().packages);
+}

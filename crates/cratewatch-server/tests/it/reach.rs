@@ -305,3 +305,22 @@ fn without_an_index_snapshot_there_is_no_reach() {
     assert!(!page.body.contains("/dependencies\""), "no Dependencies tab");
     assert!(!server.get("/advisories/RUSTSEC-2021-0093").body.contains("section class=\"reach\""));
 }
+
+/// Stopping the service while the registry is being resolved does not wait for the resolution: it
+/// gives up (a minute of waiting on a large registry otherwise, as the runtime waits for its blocking
+/// tasks). Were it not stopped, the runtime's shutdown would run it to its end before returning.
+#[test]
+fn stopping_the_service_abandons_the_resolution() {
+    let server = Server::start_reach(&cratewatch_testdata::advisory_db(), None);
+    let state = std::sync::Arc::clone(&server.state);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while state.reach_progress().1 == 0 {
+        assert!(Instant::now() < deadline, "the resolution did not start");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let started = Instant::now();
+    drop(server);
+    let (done, total) = state.reach_progress();
+    eprintln!("stopped after {:?}, with {done} of {total} versions resolved", started.elapsed());
+    assert!(done < total, "the resolution ran to its end ({done} of {total}) before the service stopped");
+}
