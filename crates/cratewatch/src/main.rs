@@ -21,6 +21,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Before the arguments are parsed, so that clap's allocations land in the faulted-in heap too (an
+    // audit then takes 289 page faults rather than 328); `serve`, `reach` and `user` pay for it once,
+    // well under a millisecond, before they are handed to the service.
     keep_memory();
     let cli = cli::Cli::parse();
     let result = match cli.command {
