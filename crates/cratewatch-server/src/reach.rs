@@ -180,19 +180,18 @@ pub(crate) fn start(state: &Arc<AppState>, index: Arc<IndexSnapshot>) {
 /// Resolves every version of `index` on a blocking thread; `None` when the service is gone or the
 /// resolution panicked (reported, and the reach routes say so).
 async fn resolve(weak: &Weak<AppState>, index: Arc<IndexSnapshot>) -> Option<Arc<Resolution>> {
-    let progress = weak.clone();
+    let service = weak.clone();
     let started = Instant::now();
-    let stop = weak.clone();
     let result = tokio::task::spawn_blocking(move || {
         Resolution::build_until(
             &index,
             &ResolveOptions::default(),
-            &move |p| {
-                if let Some(state) = progress.upgrade() {
+            &|p| {
+                if let Some(state) = service.upgrade() {
                     state.reach.progress(p);
                 }
             },
-            &move || stop.upgrade().is_none_or(|state| state.reach.stopping.load(Ordering::SeqCst)),
+            &|| service.upgrade().is_none_or(|state| state.reach.stopping.load(Ordering::SeqCst)),
         )
     })
     .await;
