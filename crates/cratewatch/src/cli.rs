@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::duration::parse_duration;
+
 /// Security advisories for Cargo registries.
 #[derive(Debug, Parser)]
 #[command(name = "cratewatch", version, about, long_about = None)]
@@ -188,22 +190,6 @@ pub(crate) struct AuditArgs {
     /// Colour: auto (when printing to a terminal and NO_COLOR is unset), always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub(crate) color: ColorChoice,
-}
-
-/// `30s`, `10m`, `2h`, `1d` or a number of seconds.
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration (try 30s, 10m, 1h)"))?;
-    let unit_seconds = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(format!("unknown unit `{unit}` in `{text}` (use s, m, h or d)")),
-    };
-    number.checked_mul(unit_seconds).map(std::time::Duration::from_secs).ok_or_else(|| format!("`{text}` is too long"))
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod cmd_audit;
 mod cmd_db;
 mod cmd_osv;
 mod cmd_service;
+mod duration;
 mod fixes;
 mod output;
 mod paths;

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::duration::parse_duration;
+
 /// The cratewatch service: run by `cratewatch serve`, which hands over its arguments unread.
 #[derive(Debug, Parser)]
 #[command(name = "cratewatch", bin_name = "cratewatch", version, about, long_about = None)]
@@ -208,22 +210,6 @@ pub(crate) enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
-}
-
-/// `30s`, `10m`, `2h`, `1d` or a number of seconds; `0` disables.
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration (try 30s, 10m, 1h)"))?;
-    let seconds = match unit {
-        "" | "s" => number,
-        "m" => number * 60,
-        "h" => number * 3600,
-        "d" => number * 86_400,
-        _ => return Err(format!("unknown unit `{unit}` in `{text}` (use s, m, h or d)")),
-    };
-    Ok(std::time::Duration::from_secs(seconds))
 }
 
 #[derive(Debug, Args)]
