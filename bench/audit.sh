@@ -5,7 +5,7 @@
 # the peak memory of one run of each.
 #
 #   bash bench/audit.sh
-#   CRATEWATCH_BIN=target/release/cratewatch bash bench/audit.sh   # an already built binary
+#   CRATEWATCH_BIN=target/release/cratewatch bash bench/audit.sh   # another binary (here the glibc build)
 #
 # Lockfiles: a 1,043-package lockfile that Cargo itself resolves for a project no shared lockfile
 # resembles (bench/generate_lockfile.sh, against the 2020 index), a 1,144-package one merged from the
@@ -23,13 +23,17 @@ mkdir -p "$out"
 
 cargo_audit=$(bash scripts/reference-tools.sh)
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
-# CRATEWATCH_BIN: measure that binary instead of building target/release/cratewatch.
+# CRATEWATCH_BIN: measure that binary instead of building the distributed one (the static musl build of
+# scripts/build-auditor.sh; target/release/cratewatch is the glibc build).
 if [ -n "${CRATEWATCH_BIN:-}" ]; then
   cw=$CRATEWATCH_BIN
 else
-  cargo build --quiet --release --locked -p cratewatch
-  cw="$root/target/release/cratewatch"
+  cw=$(bash scripts/build-auditor.sh)
 fi
+case "$(file -b "$cw")" in
+  *static-pie*|*statically*) echo "cratewatch: $cw (static)" ;;
+  *) echo "cratewatch: $cw (dynamically linked)" ;;
+esac
 cache="$out/cache"
 
 bash bench/generate_lockfile.sh "$data/crates-index-2020" "$out/held-out.Cargo.lock" 2>/dev/null

@@ -20,6 +20,10 @@ CRATEWATCH_CARGO_AUDIT="$(bash scripts/reference-tools.sh)" && export CRATEWATCH
 # The ecosystem-reach export test (crates/cratewatch/tests/it/reach.rs) reads the Parquet files back with
 # DuckDB, from PyPI.
 bash scripts/duckdb.sh || echo "warning: could not install DuckDB; the reach Parquet test will fail" >&2
+# The distributed auditor (the static musl build) is compared with the tested one
+# (crates/cratewatch/tests/it/static_build.rs).
+CRATEWATCH_DIST_AUDITOR="$(bash scripts/build-auditor.sh)" && export CRATEWATCH_DIST_AUDITOR ||
+  echo "warning: could not build the distributed auditor; the static build test will fail" >&2
 # The store suite (and the workflow tests) run against a real PostgreSQL server as well as SQLite: a
 # throwaway server on 127.0.0.1:54329, started here (installing PostgreSQL if missing) and stopped on exit.
 export CRATEWATCH_TEST_POSTGRES_URL="$(bash scripts/postgres.sh start)"

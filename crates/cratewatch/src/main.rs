@@ -11,6 +11,9 @@ mod cmd_db;
 mod cmd_osv;
 mod cmd_service;
 mod duration;
+#[cfg(all(target_arch = "x86_64", any(test, target_env = "musl")))]
+#[expect(unsafe_code, reason = "memcpy and memmove for the static build, in inline assembly")]
+mod fast_copy;
 mod fixes;
 mod output;
 mod paths;
@@ -20,6 +23,14 @@ mod render;
 use std::process::ExitCode;
 
 use clap::Parser;
+
+/// The static (musl) build's allocator. musl's own is built for size and safety over speed: a warm
+/// audit, which makes tens of thousands of small allocations, ran a quarter slower with it than with
+/// glibc's. mimalloc is as fast as glibc's here. Transparent huge pages are off (`no_thp`): a short
+/// run that touches a few megabytes would pay for zeroing whole 2 MiB pages.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     // Before the arguments are parsed, so that clap's allocations land in the faulted-in heap too (an

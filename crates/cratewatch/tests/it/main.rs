@@ -15,6 +15,7 @@ mod reach;
 mod remote;
 mod serve;
 mod sparse;
+mod static_build;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
