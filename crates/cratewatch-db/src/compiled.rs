@@ -399,7 +399,10 @@ fn build(roots: &[PathBuf], key: &str, cache_path: &Path, reason: String) -> Res
     let mut names: Vec<&str> = db.advisories().iter().map(|a| a.package.as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    let mut records = Writer::default();
+    // Sized up front (a record is about its description plus a kilobyte of fields): grown by doubling
+    // to its megabyte and more, the buffer would be copied and fresh pages touched at every step.
+    let estimate = db.advisories().iter().map(|a| a.description.len() + 1024).sum();
+    let mut records = Writer { buf: Vec::with_capacity(estimate) };
     let mut index = Vec::with_capacity(names.len());
     for name in &names {
         let offset = records.buf.len() as u64;
@@ -411,7 +414,7 @@ fn build(roots: &[PathBuf], key: &str, cache_path: &Path, reason: String) -> Res
         index.push((offset, (records.buf.len() as u64 - offset) as u32));
     }
 
-    let mut header = Writer::default();
+    let mut header = Writer { buf: Vec::with_capacity(16 * 1024 + names.len() * 48) };
     header.str(env!("CARGO_PKG_VERSION"));
     header.str(key);
     header.i128(built_ns);
@@ -437,34 +440,48 @@ fn build(roots: &[PathBuf], key: &str, cache_path: &Path, reason: String) -> Res
     header.buf.extend_from_slice(&name_blob);
     fingerprint.encode(&mut header.buf);
 
-    let mut image = Vec::with_capacity(PREFIX as usize + header.buf.len() + records.buf.len());
-    image.extend_from_slice(MAGIC);
-    image.extend_from_slice(&FORMAT.to_le_bytes());
-    image.extend_from_slice(&(header.buf.len() as u64).to_le_bytes());
-    image.extend_from_slice(&(records.buf.len() as u64).to_le_bytes());
-    image.extend_from_slice(&header.buf);
-    image.extend_from_slice(&records.buf);
-    let status = match write_atomically(cache_path, &image) {
-        Ok(()) => CacheStatus::Rebuilt { reason },
-        Err(e) => CacheStatus::Unsaved { reason: format!("cannot write {}: {e}", cache_path.display()) },
+    let mut prefix = Vec::with_capacity(PREFIX as usize);
+    prefix.extend_from_slice(MAGIC);
+    prefix.extend_from_slice(&FORMAT.to_le_bytes());
+    prefix.extend_from_slice(&(header.buf.len() as u64).to_le_bytes());
+    prefix.extend_from_slice(&(records.buf.len() as u64).to_le_bytes());
+    let parts = [&prefix[..], &header.buf, &records.buf];
+    // The file just written is mapped as the image, as a warm run maps it: its pages are in the page
+    // cache already, where copying the parts into one buffer would fill 1.4 MB of fresh pages.
+    let (image, status) = match write_atomically(cache_path, &parts) {
+        Ok(file) => {
+            let image = Image::map(&file).unwrap_or_else(|_| Image::Built(parts.concat()));
+            (image, CacheStatus::Rebuilt { reason })
+        }
+        Err(e) => (
+            Image::Built(parts.concat()),
+            CacheStatus::Unsaved { reason: format!("cannot write {}: {e}", cache_path.display()) },
+        ),
     };
     let header = decode_image(&image).map_err(|_| Error::CorruptCache { path: roots[0].clone() })?;
     Ok(CompiledDb {
         root: roots[0].clone(),
         cache_path: cache_path.to_owned(),
-        image: Image::Built(image),
+        image,
         header,
         status,
         elapsed: Duration::ZERO,
     })
 }
 
-fn write_atomically(path: &Path, image: &[u8]) -> std::io::Result<()> {
+/// Writes `parts` one after the other to a new file and renames it to `path`. Returns the file, open
+/// for reading.
+fn write_atomically(path: &Path, parts: &[&[u8]]) -> std::io::Result<File> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let tmp =
         dir.join(format!(".{}.{}.tmp", path.file_name().unwrap_or_default().to_string_lossy(), std::process::id()));
-    let result = File::create(&tmp).and_then(|mut file| file.write_all(image)).and_then(|()| fs::rename(&tmp, path));
+    let result =
+        fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&tmp).and_then(|mut file| {
+            parts.iter().try_for_each(|part| file.write_all(part))?;
+            fs::rename(&tmp, path)?;
+            Ok(file)
+        });
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }

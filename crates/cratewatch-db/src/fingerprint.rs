@@ -165,7 +165,9 @@ impl Fingerprint {
     /// Encodes the fingerprint for the cache: a count, fixed-size records, then the NUL-terminated paths,
     /// so that it can be verified in place without decoding.
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        let mut paths = Vec::new();
+        let path_bytes: usize = self.entries.iter().map(|(path, _)| path.len() + 1).sum();
+        out.reserve(8 + self.entries.len() * 64 + path_bytes);
+        let mut paths = Vec::with_capacity(path_bytes);
         out.extend_from_slice(&(self.entries.len() as u32).to_le_bytes());
         for (path, s) in &self.entries {
             out.extend_from_slice(&(paths.len() as u32).to_le_bytes());

@@ -186,7 +186,8 @@ fn osv_error(path: &str, code: Code, message: String) -> FileDiagnostic {
 pub(crate) fn merge(sources: Vec<Loaded>, labels: &[String]) -> (Vec<(Advisory, Origin)>, Vec<FileDiagnostic>) {
     // RustSec-format sources first (in the order given), then OSV ones: the first record of a group
     // is the one kept whole.
-    let mut all: Vec<(Advisory, Origin, SourceKind)> = Vec::new();
+    let mut all: Vec<(Advisory, Origin, SourceKind)> =
+        Vec::with_capacity(sources.iter().map(|l| l.advisories.len()).sum());
     let mut diagnostics = Vec::new();
     let multi = sources.len() > 1;
     let mut ordered: Vec<Loaded> = sources;

@@ -220,7 +220,9 @@ pub(crate) fn parse_files(root: &Path, files: &[AdvisoryFile]) -> (Vec<(Advisory
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
-                    let mut out: Part<'_> = Default::default();
+                    // Sized up front: an advisory is a large value, and a vector grown by doubling
+                    // touches (and, with some allocators, copies into) fresh pages at every step.
+                    let mut out: Part<'_> = (Vec::with_capacity(part.len()), Vec::new());
                     for file in part {
                         let (advisory, diagnostics) = parse_one(root, file);
                         out.0.extend(advisory.map(|a| (a, file.rel_path.as_str())));
@@ -232,9 +234,9 @@ pub(crate) fn parse_files(root: &Path, files: &[AdvisoryFile]) -> (Vec<(Advisory
             .collect();
         handles.into_iter().map(|h| h.join().expect("advisory parser thread panicked")).collect()
     });
-    let mut advisories = Vec::new();
+    let mut advisories = Vec::with_capacity(files.len());
     let mut diagnostics = Vec::new();
-    let mut seen: HashMap<String, &str> = HashMap::new();
+    let mut seen: HashMap<String, &str> = HashMap::with_capacity(files.len());
     for (parsed, part_diagnostics) in parts {
         diagnostics.extend(part_diagnostics);
         for (advisory, path) in parsed {
