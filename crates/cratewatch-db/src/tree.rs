@@ -150,7 +150,48 @@ pub(crate) enum EntryKind {
 }
 
 /// The entries of `dir` (dot files left out), sorted by name. The kind comes from the directory listing
+/// itself, so no `stat` is needed except for symlinks. Names that are not UTF-8 are left out.
+///
+/// On Unix the directory is read with `open` and `getdents` directly: `fs::read_dir` costs one more
+/// system call per directory with musl (close-on-exec set apart), and a cold compile reads 900.
+#[cfg(unix)]
+pub(crate) fn read_dir_sorted(dir: &Path) -> Result<Vec<(String, PathBuf, EntryKind)>, Error> {
+    use rustix::fs::{FileType, Mode, OFlags};
+    let open_error = |e: rustix::io::Errno| Error::Open { path: dir.to_owned(), source: e.into() };
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let fd = rustix::fs::open(dir, flags, Mode::empty()).map_err(open_error)?;
+    let mut listing = rustix::fs::Dir::new(fd).map_err(open_error)?;
+    let mut entries = Vec::new();
+    // A read error ends the listing with what was read, as the iterator of `fs::read_dir` does.
+    while let Some(Ok(entry)) = listing.read() {
+        let Ok(name) = entry.file_name().to_str() else { continue };
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = dir.join(name);
+        let kind = match entry.file_type() {
+            FileType::Directory => EntryKind::Dir,
+            FileType::RegularFile => EntryKind::File,
+            // A symlink is followed; a file system that does not give types in listings is asked.
+            FileType::Symlink | FileType::Unknown => match fs::symlink_metadata(&path) {
+                Ok(meta) if meta.file_type().is_symlink() => match fs::metadata(&path) {
+                    Ok(meta) => kind_of(meta.file_type()),
+                    Err(error) => EntryKind::Broken(broken_link(&path, &error)),
+                },
+                Ok(meta) => kind_of(meta.file_type()),
+                Err(_) => EntryKind::Other,
+            },
+            _ => EntryKind::Other,
+        };
+        entries.push((name.to_owned(), path, kind));
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(entries)
+}
+
+/// The entries of `dir` (dot files left out), sorted by name. The kind comes from the directory listing
 /// itself, so no `stat` is needed except for symlinks.
+#[cfg(not(unix))]
 pub(crate) fn read_dir_sorted(dir: &Path) -> Result<Vec<(String, PathBuf, EntryKind)>, Error> {
     let read = fs::read_dir(dir).map_err(|source| Error::Open { path: dir.to_owned(), source })?;
     let mut entries: Vec<(String, PathBuf, EntryKind)> = read
@@ -259,9 +300,29 @@ pub(crate) fn parse_files(root: &Path, files: &[AdvisoryFile]) -> (Vec<(Advisory
     (advisories, diagnostics)
 }
 
+/// A file's bytes, in three system calls: `open`, `read` until the end, `close`. `fs::read` asks for the
+/// file's size first, and musl's `open` sets close-on-exec with one more call; on 1,200 advisory files
+/// that is 2,400 calls of a cold compile.
+#[cfg(unix)]
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use rustix::fs::{Mode, OFlags};
+    use std::io::Read;
+    let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+    // Advisories are a few kilobytes; a larger one grows the buffer as `read_to_end` goes.
+    let mut bytes = Vec::with_capacity(16 * 1024);
+    // `Take` reads without asking for the size, as `File`'s own `read_to_end` would.
+    fs::File::from(fd).take(u64::MAX).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+#[cfg(not(unix))]
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    fs::read(path)
+}
+
 fn parse_one(root: &Path, file: &AdvisoryFile) -> (Option<Advisory>, Vec<FileDiagnostic>) {
     let at = |diagnostic| FileDiagnostic { path: file.rel_path.clone(), diagnostic };
-    let text = match fs::read(root.join(&file.rel_path)).map(String::from_utf8) {
+    let text = match read_file(&root.join(&file.rel_path)).map(String::from_utf8) {
         Ok(Ok(text)) => text,
         Ok(Err(_)) => {
             return (None, vec![at(Diagnostic::error(Code::UnreadableFile, None, "file is not valid UTF-8"))]);
