@@ -24,10 +24,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// The static (musl) build's allocator. musl's own is built for size and safety over speed: a warm
-/// audit, which makes tens of thousands of small allocations, ran a quarter slower with it than with
-/// glibc's. mimalloc is as fast as glibc's here. Transparent huge pages are off (`no_thp`): a short
-/// run that touches a few megabytes would pay for zeroing whole 2 MiB pages.
+/// The static (musl) build's allocator. musl's own is built for size and hardening rather than speed:
+/// with it (and musl's `memcpy`), a warm audit's lockfile parse took 2.1 ms instead of glibc's 1.7 and
+/// the advisory lookup 1.75 ms instead of 1.1. Transparent huge pages are off (`no_thp`): a short run
+/// that touches a few megabytes would pay for zeroing whole 2 MiB pages.
 #[cfg(target_env = "musl")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
