@@ -1,15 +1,14 @@
 //! Matching a lockfile against advisories, and the report that comes out.
 
+use rustc_hash::FxBuildHasher;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
-use std::hash::BuildHasherDefault;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use cratewatch_advisory::{Advisory, Collection, Date, Informational, SafeUpgrade, Severity, pick_upgrade};
 use semver::Version;
 
-use crate::lockfile::WordHash;
 use crate::{Lockfile, Package};
 
 /// The kinds of warning an audit reports.
@@ -222,7 +221,7 @@ impl fmt::Display for WarningKind {
 }
 
 /// A map keyed by crate name.
-type NameMap<'a, V> = HashMap<&'a str, V, BuildHasherDefault<WordHash>>;
+type NameMap<'a, V> = HashMap<&'a str, V, FxBuildHasher>;
 
 /// Audits `lockfile` against `advisories` (which need only cover the lockfile's package names). Findings
 /// share the advisories rather than copy them.

@@ -7,8 +7,8 @@
 //! resolves them (`core/resolver/encode.rs`); a reference that names no single package is recorded in
 //! [`Lockfile::unresolved`] and left out of the dependency graph, as Cargo leaves it out.
 
+use rustc_hash::FxBuildHasher;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -152,35 +152,6 @@ fn one_line(mut error: LockfileError) -> LockfileError {
             .collect();
     }
     error
-}
-
-/// A multiply-rotate hash over eight bytes at a time (the scheme of rustc's FxHash): crate names are
-/// short and come from the file being read, so SipHash's flooding resistance buys nothing here, while its
-/// start-up cost and FNV's byte-at-a-time loop show up on lockfiles with thousands of references.
-#[derive(Default)]
-pub(crate) struct WordHash(u64);
-
-impl Hasher for WordHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let (words, rest) = bytes.as_chunks::<8>();
-        for word in words {
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(*word)).wrapping_mul(K);
-        }
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(last) ^ rest.len() as u64).wrapping_mul(K);
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
 }
 
 /// Maps byte offsets to 1-based lines by binary search over the line starts.
@@ -392,8 +363,8 @@ fn resolve<'a>(text: &'a str, doc: Doc<'a>) -> Result<Lockfile, LockfileError> {
     let checksums = raws.iter().map(checksum).collect::<Result<Vec<_>, _>>()?;
     let root_checksum = root.as_ref().map(checksum).transpose()?.flatten();
 
-    let mut by_name: HashMap<&str, Vec<usize>, BuildHasherDefault<WordHash>> =
-        HashMap::with_capacity_and_hasher(raws.len(), BuildHasherDefault::default());
+    let mut by_name: HashMap<&str, Vec<usize>, FxBuildHasher> =
+        HashMap::with_capacity_and_hasher(raws.len(), FxBuildHasher);
     for (i, raw) in raws.iter().enumerate() {
         by_name.entry(raw.name).or_default().push(i);
     }
@@ -523,7 +494,7 @@ fn resolve<'a>(text: &'a str, doc: Doc<'a>) -> Result<Lockfile, LockfileError> {
 /// `checksum NAME VERSION (SOURCE)` key in key order whose reference is valid, the source not compared. A
 /// value that is not a checksum (such as `<none>`) gives none. (A key whose version is not valid semver
 /// is looked up by no package, so it is not checked.)
-type V1Checksums<'a> = HashMap<(&'a str, &'a str), (&'a str, &'a str), BuildHasherDefault<WordHash>>;
+type V1Checksums<'a> = HashMap<(&'a str, &'a str), (&'a str, &'a str), FxBuildHasher>;
 
 fn v1_checksums<'a>(metadata: &[(&'a str, &'a str)], sources: &mut Sources<'a>) -> V1Checksums<'a> {
     let mut found = V1Checksums::default();

@@ -9,7 +9,6 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use semver::Version;
@@ -120,49 +119,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawFeatures<'a> {
     }
 }
 
-/// A fast, non-cryptographic hash for the interner's short keys (the FxHash scheme: rotate, xor,
-/// multiply, a word at a time). std's SipHash resists chosen keys at a cost per byte, and the loader
-/// hashes every string of the index several times. A hostile index could make lookups slow, but not
-/// wrong, and it could as well be large.
-#[derive(Default)]
-pub(crate) struct WordHasher(u64);
-
-impl WordHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
-        }
-        let mut tail = [0; 8];
-        let rest = chunks.remainder();
-        tail[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(tail) ^ ((rest.len() as u64) << 56));
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type Fast = BuildHasherDefault<WordHasher>;
+/// A fast, non-cryptographic hash for the interner's short keys (FxHash). std's SipHash resists chosen
+/// keys at a cost per byte, and the loader hashes every string of the index several times. A hostile
+/// index could make lookups slow, but not wrong, and it could as well be large.
+type Fast = rustc_hash::FxBuildHasher;
 
 /// Shares the strings, requirements and empty lists of everything parsed through it. One per loading
 /// thread, so no lock is taken; the same string loaded by two threads is then held twice, which costs
