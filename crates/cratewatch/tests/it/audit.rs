@@ -415,31 +415,8 @@ fn damaged_cache_records_heal_within_the_same_run() {
 
 #[test]
 fn several_databases_are_audited_as_one_merged_view() {
-    use cratewatch_testdata::{advisory_db, ghsa_dir, ghsa_record, private_rustsec_tree};
-    let dir = scratch_dir("audit-merged");
-    let private = private_rustsec_tree("audit-merged-private");
-    let ghsa = ghsa_dir(
-        "audit-merged-ghsa",
-        &[
-            (
-                "GHSA-zzzz-9j62-hq99",
-                ghsa_record("GHSA-zzzz-9j62-hq99", "smallvec", &["CVE-2021-25900"], "0.6.3", "1.6.1"),
-            ),
-            ("GHSA-bbbb-cccc-dddd", ghsa_record("GHSA-bbbb-cccc-dddd", "base64", &["CVE-2099-0002"], "0", "0.5.2")),
-        ],
-    );
-    let registry = "registry+https://github.com/rust-lang/crates.io-index";
-    let lock = dir.join("Cargo.lock");
-    fs::write(
-        &lock,
-        format!(
-            "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"base64\", \"itoa\", \"smallvec\"]\n\n\
-             [[package]]\nname = \"base64\"\nversion = \"0.5.1\"\nsource = \"{registry}\"\n\n\
-             [[package]]\nname = \"itoa\"\nversion = \"0.4.0\"\nsource = \"{registry}\"\n\n\
-             [[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"{registry}\"\n"
-        ),
-    )
-    .unwrap();
+    use cratewatch_testdata::advisory_db;
+    let crate::MergedSources { private, ghsa, lock } = crate::merged_sources("audit-merged");
     let db_args = |list: &[&std::path::Path]| -> Vec<String> {
         list.iter().flat_map(|p| ["--db".to_owned(), p.display().to_string()]).collect()
     };

@@ -64,3 +64,41 @@ pub(crate) fn cratewatch_in(dir: &Path, args: &[&str]) -> Run {
 pub(crate) fn cratewatch(args: &[&str]) -> Run {
     cratewatch_in(&std::env::temp_dir(), args)
 }
+
+/// The fixture of the merged-sources tests (a local audit, and one through a server): a private
+/// RustSec-format tree, a directory of two GitHub OSV records (one naming a RustSec advisory's CVE,
+/// one new), and a lockfile with the crates they concern.
+pub(crate) struct MergedSources {
+    pub(crate) private: PathBuf,
+    pub(crate) ghsa: PathBuf,
+    pub(crate) lock: PathBuf,
+}
+
+pub(crate) fn merged_sources(name: &str) -> MergedSources {
+    use cratewatch_testdata::{ghsa_dir, ghsa_record, private_rustsec_tree};
+    let dir = scratch_dir(name);
+    let private = private_rustsec_tree(&format!("{name}-private"));
+    let ghsa = ghsa_dir(
+        &format!("{name}-ghsa"),
+        &[
+            (
+                "GHSA-zzzz-9j62-hq99",
+                ghsa_record("GHSA-zzzz-9j62-hq99", "smallvec", &["CVE-2021-25900"], "0.6.3", "1.6.1"),
+            ),
+            ("GHSA-bbbb-cccc-dddd", ghsa_record("GHSA-bbbb-cccc-dddd", "base64", &["CVE-2099-0002"], "0", "0.5.2")),
+        ],
+    );
+    let registry = "registry+https://github.com/rust-lang/crates.io-index";
+    let lock = dir.join("Cargo.lock");
+    std::fs::write(
+        &lock,
+        format!(
+            "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"base64\", \"itoa\", \"smallvec\"]\n\n\
+             [[package]]\nname = \"base64\"\nversion = \"0.5.1\"\nsource = \"{registry}\"\n\n\
+             [[package]]\nname = \"itoa\"\nversion = \"0.4.0\"\nsource = \"{registry}\"\n\n\
+             [[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"{registry}\"\n"
+        ),
+    )
+    .unwrap();
+    MergedSources { private, ghsa, lock }
+}

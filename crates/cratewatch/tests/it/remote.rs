@@ -1,7 +1,7 @@
 //! `cratewatch audit --server URL`: the same report as a local audit against the same data, in every
 //! format, with the same exit code; the server's merged sources included.
 
-use cratewatch_testdata::{advisory_db, ghsa_dir, ghsa_record, lockfiles, private_rustsec_tree, scratch_dir};
+use cratewatch_testdata::{advisory_db, lockfiles};
 use serde_json::Value;
 
 use crate::serve::start_server_with;
@@ -82,30 +82,7 @@ fn server_audits_equal_local_audits_on_every_shared_lockfile() {
 
 #[test]
 fn server_audits_see_the_servers_merged_sources() {
-    let dir = scratch_dir("remote-merged");
-    let private = private_rustsec_tree("remote-merged-private");
-    let ghsa = ghsa_dir(
-        "remote-merged-ghsa",
-        &[
-            (
-                "GHSA-zzzz-9j62-hq99",
-                ghsa_record("GHSA-zzzz-9j62-hq99", "smallvec", &["CVE-2021-25900"], "0.6.3", "1.6.1"),
-            ),
-            ("GHSA-bbbb-cccc-dddd", ghsa_record("GHSA-bbbb-cccc-dddd", "base64", &["CVE-2099-0002"], "0", "0.5.2")),
-        ],
-    );
-    let registry = "registry+https://github.com/rust-lang/crates.io-index";
-    let lock = dir.join("Cargo.lock");
-    std::fs::write(
-        &lock,
-        format!(
-            "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"base64\", \"itoa\", \"smallvec\"]\n\n\
-             [[package]]\nname = \"base64\"\nversion = \"0.5.1\"\nsource = \"{registry}\"\n\n\
-             [[package]]\nname = \"itoa\"\nversion = \"0.4.0\"\nsource = \"{registry}\"\n\n\
-             [[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"{registry}\"\n"
-        ),
-    )
-    .unwrap();
+    let crate::MergedSources { private, ghsa, lock } = crate::merged_sources("remote-merged");
     let (private, ghsa) = (private.to_str().unwrap().to_owned(), ghsa.to_str().unwrap().to_owned());
     let server = start_server_with(&["--no-disclosure", "--db", &private, "--db", &ghsa], &[]);
     let url = format!("http://{}", server.address);
