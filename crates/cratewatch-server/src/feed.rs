@@ -12,6 +12,44 @@ pub(crate) const FEED_LENGTH: usize = 50;
 /// slash), `path` the feed's own path.
 pub(crate) fn atom(base: &str, path: &str, title: &str, entries: &[&Arc<Entry>]) -> String {
     let updated = entries.first().map(|e| e.advisory.date.to_string()).unwrap_or_else(|| "1970-01-01".to_owned());
+    let entries = entries.iter().take(FEED_LENGTH).map(|entry| {
+        let a = &entry.advisory;
+        let url = format!("{base}/advisories/{}", a.id.as_str());
+        let withdrawn = if a.withdrawn.is_some() { " (withdrawn)" } else { "" };
+        AtomEntry {
+            id: url.clone(),
+            title: format!("{}: {}: {}{withdrawn}", a.id.as_str(), a.package, a.title),
+            updated: a.withdrawn.unwrap_or(a.date).to_string(),
+            published: Some(a.date.to_string()),
+            link: url,
+            category: a.kind().as_str(),
+            content_html: entry.description_html.as_str().into(),
+        }
+    });
+    write_atom(base, path, title, &updated, entries)
+}
+
+/// One entry of an Atom feed, as text not yet escaped. Dates are `YYYY-MM-DD`.
+pub(crate) struct AtomEntry<'a> {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) updated: String,
+    pub(crate) published: Option<String>,
+    /// The entry's page.
+    pub(crate) link: String,
+    pub(crate) category: &'a str,
+    pub(crate) content_html: std::borrow::Cow<'a, str>,
+}
+
+/// An Atom feed: its frame (id, title, updated, self link, author) and `entries` as given, every
+/// value escaped here.
+pub(crate) fn write_atom<'a>(
+    base: &str,
+    path: &str,
+    title: &str,
+    updated: &str,
+    entries: impl ExactSizeIterator<Item = AtomEntry<'a>>,
+) -> String {
     let mut xml = String::with_capacity(4096 + entries.len() * 2048);
     xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     let _ = writeln!(xml, "  <id>{}</id>", escape(&format!("{base}{path}")));
@@ -19,22 +57,17 @@ pub(crate) fn atom(base: &str, path: &str, title: &str, entries: &[&Arc<Entry>])
     let _ = writeln!(xml, "  <updated>{updated}T00:00:00Z</updated>");
     let _ = writeln!(xml, "  <link rel=\"self\" href=\"{}\"/>", escape(&format!("{base}{path}")));
     let _ = writeln!(xml, "  <author><name>cratewatch</name></author>");
-    for entry in entries.iter().take(FEED_LENGTH) {
-        let a = &entry.advisory;
-        let url = format!("{base}/advisories/{}", a.id.as_str());
-        let withdrawn = if a.withdrawn.is_some() { " (withdrawn)" } else { "" };
+    for entry in entries {
         xml.push_str("  <entry>\n");
-        let _ = writeln!(xml, "    <id>{}</id>", escape(&url));
-        let _ = writeln!(
-            xml,
-            "    <title>{}</title>",
-            escape(&format!("{}: {}: {}{withdrawn}", a.id.as_str(), a.package, a.title))
-        );
-        let _ = writeln!(xml, "    <updated>{}T00:00:00Z</updated>", a.withdrawn.unwrap_or(a.date));
-        let _ = writeln!(xml, "    <published>{}T00:00:00Z</published>", a.date);
-        let _ = writeln!(xml, "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", escape(&url));
-        let _ = writeln!(xml, "    <category term=\"{}\"/>", a.kind().as_str());
-        let _ = writeln!(xml, "    <content type=\"html\">{}</content>", escape(&entry.description_html));
+        let _ = writeln!(xml, "    <id>{}</id>", escape(&entry.id));
+        let _ = writeln!(xml, "    <title>{}</title>", escape(&entry.title));
+        let _ = writeln!(xml, "    <updated>{}T00:00:00Z</updated>", entry.updated);
+        if let Some(published) = &entry.published {
+            let _ = writeln!(xml, "    <published>{published}T00:00:00Z</published>");
+        }
+        let _ = writeln!(xml, "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", escape(&entry.link));
+        let _ = writeln!(xml, "    <category term=\"{}\"/>", entry.category);
+        let _ = writeln!(xml, "    <content type=\"html\">{}</content>", escape(&entry.content_html));
         xml.push_str("  </entry>\n");
     }
     xml.push_str("</feed>\n");

@@ -713,42 +713,29 @@ pub(crate) fn dependencies_feed(base: &str, view: &ReachView, name: &str) -> Opt
         .first()
         .and_then(|f| entry(f))
         .map_or_else(|| "1970-01-01".to_owned(), |e| e.advisory.date.to_string());
-    let mut xml = String::with_capacity(2048 + findings.len() * 1024);
-    xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
-    let _ = writeln!(xml, "  <id>{}</id>", escape(&format!("{base}{path}")));
-    let _ =
-        writeln!(xml, "  <title>{}</title>", escape(&format!("Advisories reaching {name} through its dependencies")));
-    let _ = writeln!(xml, "  <updated>{updated}T00:00:00Z</updated>");
-    let _ = writeln!(xml, "  <link rel=\"self\" href=\"{}\"/>", escape(&format!("{base}{path}")));
-    let _ = writeln!(xml, "  <author><name>cratewatch</name></author>");
-    for f in findings.iter().take(crate::feed::FEED_LENGTH) {
+    let entries = findings.iter().take(crate::feed::FEED_LENGTH).map(|f| {
         let a = f.advisory();
         let date = entry(f).map_or_else(|| "1970-01-01".to_owned(), |e| e.advisory.date.to_string());
-        let page = format!("{base}/crates/{name}/{version}/dependencies#{}", a.id);
         let path_text =
             f.path().iter().map(|&p| format!("{} {}", r.name(p), r.version(p))).collect::<Vec<_>>().join(" → ");
-        let content = format!("<p>{}</p><p>Fix: {}</p>", escape(&path_text), escape(&f.explain()));
-        xml.push_str("  <entry>\n");
-        let _ = writeln!(xml, "    <id>{}</id>", escape(&format!("{base}/advisories/{}#{name}", a.id)));
-        let _ = writeln!(
-            xml,
-            "    <title>{}</title>",
-            escape(&format!(
+        crate::feed::AtomEntry {
+            id: format!("{base}/advisories/{}#{name}", a.id),
+            title: format!(
                 "{}: {} reaches {name} {version} through {}: {}",
                 a.id,
                 a.package,
                 describe(r, f.package()),
                 a.title
-            ))
-        );
-        let _ = writeln!(xml, "    <updated>{date}T00:00:00Z</updated>");
-        let _ = writeln!(xml, "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", escape(&page));
-        let _ = writeln!(xml, "    <category term=\"{}\"/>", a.kind.as_str());
-        let _ = writeln!(xml, "    <content type=\"html\">{}</content>", escape(&content));
-        xml.push_str("  </entry>\n");
-    }
-    xml.push_str("</feed>\n");
-    Some(xml)
+            ),
+            updated: date,
+            published: None,
+            link: format!("{base}/crates/{name}/{version}/dependencies#{}", a.id),
+            category: a.kind.as_str(),
+            content_html: format!("<p>{}</p><p>Fix: {}</p>", escape(&path_text), escape(&f.explain())).into(),
+        }
+    });
+    let title = format!("Advisories reaching {name} through its dependencies");
+    Some(crate::feed::write_atom(base, &path, &title, &updated, entries))
 }
 
 fn describe(r: &Resolution, pkg: Pkg) -> String {
