@@ -309,34 +309,22 @@ impl Resolution {
         options: &ResolveOptions,
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Resolution {
-        Resolution::build_parts(index, options, progress, &|| false).0
+        Resolution::build_until(index, options, progress, &|| false)
+            .unwrap_or_else(|| unreachable!("a resolution never told to stop runs to its end"))
     }
 
     /// [`Resolution::build_with`] that gives up when `stop` says so (it is asked every few
-    /// milliseconds, from every resolving thread): `None` then. A service shutting down uses it so that
-    /// it need not wait for a whole registry to be resolved.
+    /// milliseconds, while the index is compiled and from every resolving thread): `None` then. A
+    /// service shutting down uses it so that it need not wait for a whole registry to be resolved.
     pub fn build_until(
         index: &IndexSnapshot,
         options: &ResolveOptions,
         progress: &(dyn Fn(Progress) + Sync),
         stop: &(dyn Fn() -> bool + Sync),
     ) -> Option<Resolution> {
-        match Resolution::build_parts(index, options, progress, stop) {
-            (resolution, false) => Some(resolution),
-            (_, true) => None,
-        }
-    }
-
-    /// The resolution, and whether `stop` cut it short (it then lacks the versions not reached).
-    fn build_parts(
-        index: &IndexSnapshot,
-        options: &ResolveOptions,
-        progress: &(dyn Fn(Progress) + Sync),
-        stop: &(dyn Fn() -> bool + Sync),
-    ) -> (Resolution, bool) {
         let started = Instant::now();
         progress(Progress { stage: "compiling", done: 0, total: index.version_count() });
-        let universe = Universe::build(index);
+        let universe = Universe::build_until(index, stop)?;
         let compile_time = started.elapsed();
         let started = Instant::now();
         let total = universe.versions.len();
@@ -454,7 +442,7 @@ impl Resolution {
             compile_time,
             resolve_time,
         };
-        (Resolution { universe, root_graph, unresolved, store, stats }, stopped)
+        (!stopped).then_some(Resolution { universe, root_graph, unresolved, store, stats })
     }
 
     /// Development aid: how one version resolves (which path, what result), as text.

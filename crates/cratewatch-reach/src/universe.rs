@@ -185,6 +185,12 @@ pub(crate) struct Universe {
 
 impl Universe {
     pub(crate) fn build(snapshot: &IndexSnapshot) -> Universe {
+        Universe::build_until(snapshot, &|| false).unwrap_or_else(|| unreachable!("never told to stop"))
+    }
+
+    /// [`Universe::build`] that gives up when `stop` says so (asked every 4,096 versions, and every 1,024
+    /// requirements on each thread that finds candidates): `None` then.
+    pub(crate) fn build_until(snapshot: &IndexSnapshot, stop: &(dyn Fn() -> bool + Sync)) -> Option<Universe> {
         let mut builder = Builder::default();
         let crates: Vec<Arc<CrateVersions>> = snapshot.crates().cloned().collect();
         // Crate ids follow the snapshot's order; versions are laid out per crate in increasing order.
@@ -207,7 +213,10 @@ impl Universe {
         let mut previous: Option<(CrateId, Compat)> = None;
         let mut links: HashMap<Arc<str>, u32> = HashMap::default();
         let mut summary_ids: HashMap<(usize, usize), u32> = HashMap::default();
-        for &(krate, pos) in &order {
+        for (i, &(krate, pos)) in order.iter().enumerate() {
+            if i % 4096 == 4095 && stop() {
+                return None;
+            }
             let v: &IndexVersion = &entries[krate as usize].versions.versions[pos as usize];
             let compat = Compat::of(&v.version);
             if previous.is_some_and(|p| p != (krate, compat)) {
@@ -238,8 +247,7 @@ impl Universe {
             slot_count,
             links_count: links.len() as u32,
         };
-        universe.fill_candidates();
-        universe
+        universe.fill_candidates(stop).then_some(universe)
     }
 
     /// The index entry of a version.
@@ -274,25 +282,34 @@ impl Universe {
         (c.first..c.first + c.len).rev().filter(|&v| self.is_candidate(v) && parsed.matches(self.version(v))).collect()
     }
 
-    /// Finds every requirement's highest candidate, on every core.
-    fn fill_candidates(&mut self) {
+    /// Finds every requirement's highest candidate, on every core. False when `stop` cut it short.
+    fn fill_candidates(&mut self, stop: &(dyn Fn() -> bool + Sync)) -> bool {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
         let this = &*self;
         let chunk = this.reqs.len().div_ceil(threads).max(1);
-        let results: Vec<VersionId> = std::thread::scope(|scope| {
+        let results: Option<Vec<Vec<VersionId>>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..this.reqs.len())
                 .step_by(chunk)
                 .map(|start| {
                     scope.spawn(move || {
-                        (start..(start + chunk).min(this.reqs.len())).map(|i| this.best(i)).collect::<Vec<_>>()
+                        let mut found = Vec::with_capacity(chunk);
+                        for i in start..(start + chunk).min(this.reqs.len()) {
+                            if i % 1024 == 1023 && stop() {
+                                return None;
+                            }
+                            found.push(this.best(i));
+                        }
+                        Some(found)
                     })
                 })
                 .collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
         });
-        for (r, best) in self.reqs.iter_mut().zip(results) {
+        let Some(results) = results else { return false };
+        for (r, best) in self.reqs.iter_mut().zip(results.into_iter().flatten()) {
             r.best = best;
         }
+        true
     }
 
     fn best(&self, i: usize) -> VersionId {

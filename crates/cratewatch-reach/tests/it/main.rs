@@ -68,6 +68,24 @@ fn a_resolution_stops_when_asked() {
     use cratewatch_reach::ResolveOptions;
 
     let index = IndexSnapshot::load(&crates_index_2020()).expect("the 2020 index loads");
+
+    // Told to stop while the index is compiled into ids (the first seconds): resolving never starts.
+    let resolving = std::sync::atomic::AtomicBool::new(false);
+    let asked = AtomicUsize::new(0);
+    let stopped = Resolution::build_until(
+        &index,
+        &ResolveOptions::default(),
+        &|p| {
+            resolving.fetch_or(p.stage == "resolving", Ordering::SeqCst);
+        },
+        &|| asked.fetch_add(1, Ordering::SeqCst) >= 1,
+    );
+    assert!(stopped.is_none(), "a stopped resolution has no result");
+    assert!(!resolving.load(Ordering::SeqCst), "the compile went on to resolving after the stop");
+    assert!(asked.load(Ordering::SeqCst) <= 2 + std::thread::available_parallelism().map_or(1, |n| n.get()));
+
+    // Told to stop while resolving: the questions are counted from the start of resolving.
+    let resolving = std::sync::atomic::AtomicBool::new(false);
     let asked = AtomicUsize::new(0);
     let furthest = AtomicUsize::new(0);
     let stop_after = 3;
@@ -76,10 +94,11 @@ fn a_resolution_stops_when_asked() {
         &ResolveOptions::default(),
         &|p| {
             if p.stage == "resolving" {
+                resolving.store(true, Ordering::SeqCst);
                 furthest.fetch_max(p.done, Ordering::SeqCst);
             }
         },
-        &|| asked.fetch_add(1, Ordering::SeqCst) >= stop_after,
+        &|| resolving.load(Ordering::SeqCst) && asked.fetch_add(1, Ordering::SeqCst) >= stop_after,
     );
     assert!(stopped.is_none(), "a stopped resolution has no result");
     let furthest = furthest.load(Ordering::SeqCst);
