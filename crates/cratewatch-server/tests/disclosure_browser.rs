@@ -131,8 +131,19 @@ impl Walk<'_> {
 
         // Triage and fix, one form after another.
         self.click_link(TITLE).await?;
-        let report = self.path().await?;
-        ensure!(report.starts_with("/disclosure/reports/"), "the dashboard link led to {report}");
+        // The report's page is waited for as any other arrival: without it, the `acknowledge` step
+        // could take this page, still unseen, for the one its own form leads to, and every later
+        // step would then run one page behind (the flaky `#rustsec-id` failure).
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let report = loop {
+            let path = self.path().await?;
+            if path.starts_with("/disclosure/reports/") {
+                break path;
+            }
+            ensure!(Instant::now() < deadline, "the dashboard link led to {path}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        ensure!(self.arrive(&report).await? == 200, "{report} did not load");
         self.step(&report, "acknowledge").await?;
         self.step(&report, "accept").await?;
         let rustsec_id = self.text("#rustsec-id").await?;
