@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cratewatch_testdata::{advisory_db, scratch_dir, shared_data};
-use serde_json::Value;
 
-use crate::Run;
+use crate::{Run, run, without_provenance};
 
 const LOCKFILE: &str = "BurntSushi__ripgrep__2026-06-05__82313cf9";
 
@@ -53,23 +52,6 @@ fn audit(dir: &Path, cache: &Path, extra: &[&str]) -> Run {
     run(command)
 }
 
-fn run(mut command: Command) -> Run {
-    let output = command.output().expect("run cratewatch");
-    Run {
-        code: output.status.code().expect("exited normally"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
-/// The findings of a report, without what says where the database came from.
-fn findings(json: &Value) -> Value {
-    let mut json = json.clone();
-    json["database"]["last-commit"] = Value::Null;
-    json["database"]["last-updated"] = Value::Null;
-    json
-}
-
 fn add_advisory(upstream: &Path, id: &str, package: &str) {
     let dir = upstream.join("crates").join(package);
     std::fs::create_dir_all(&dir).unwrap();
@@ -98,7 +80,7 @@ fn the_database_is_cloned_on_first_use_reused_and_refreshed_after_max_age() {
     assert_eq!(first.code, 1, "{}", first.stderr);
     assert!(first.stderr.contains("note: fetched the advisory database file://"), "{}", first.stderr);
     let local = crate::cratewatch(&["audit", "--no-config", "--json", "--file", lockfile().to_str().unwrap()]);
-    assert_eq!(findings(&first.json()), findings(&local.json()));
+    assert_eq!(without_provenance(&first.json()), without_provenance(&local.json()));
     let head = git(&upstream, &["rev-parse", "HEAD"]);
     assert_eq!(first.json()["database"]["last-commit"], head.trim(), "the fetched commit is reported");
 
@@ -141,7 +123,7 @@ fn a_failed_refresh_audits_with_the_last_copy_and_says_how_old_it_is() {
     std::fs::rename(&upstream, scratch.join("gone")).unwrap();
     let offline = audit(&scratch, &cache, &["--db-url", &db_url, "--max-age", "0"]);
     assert_eq!(offline.code, 1, "{}", offline.stderr);
-    assert_eq!(findings(&offline.json()), findings(&first.json()));
+    assert_eq!(without_provenance(&offline.json()), without_provenance(&first.json()));
     assert!(offline.stderr.contains("warning: cannot fetch the advisory database"), "{}", offline.stderr);
     assert!(offline.stderr.contains("; auditing with the copy fetched "), "{}", offline.stderr);
     assert!(offline.stderr.contains(" ago (commit "), "{}", offline.stderr);
@@ -172,7 +154,7 @@ fn concurrent_runs_share_one_copy_and_never_corrupt_it() {
     let upstream = upstream(&scratch);
     let cache = scratch.join("cache");
     let db_url = url(&upstream);
-    let expected = findings(
+    let expected = without_provenance(
         &crate::cratewatch(&["audit", "--no-config", "--json", "--file", lockfile().to_str().unwrap()]).json(),
     );
     for max_age in ["1h", "0"] {
@@ -204,7 +186,7 @@ fn concurrent_runs_share_one_copy_and_never_corrupt_it() {
             .collect();
         for run in &runs {
             assert_eq!(run.code, 1, "{}", run.stderr);
-            assert_eq!(findings(&run.json()), expected, "{}", run.stderr);
+            assert_eq!(without_provenance(&run.json()), expected, "{}", run.stderr);
         }
         let fetched = runs.iter().filter(|r| r.stderr.contains("note: fetched")).count();
         if max_age == "1h" {
@@ -218,5 +200,5 @@ fn concurrent_runs_share_one_copy_and_never_corrupt_it() {
     let trees: Vec<_> = std::fs::read_dir(mirror.join("trees")).unwrap().collect();
     assert_eq!(trees.len(), 1, "one checkout of the one commit");
     let after = audit(&scratch, &cache, &["--db-url", &db_url, "--no-fetch"]);
-    assert_eq!(findings(&after.json()), expected);
+    assert_eq!(without_provenance(&after.json()), expected);
 }

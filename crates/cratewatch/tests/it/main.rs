@@ -53,12 +53,26 @@ pub(crate) fn cratewatch_in(dir: &Path, args: &[&str]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cratewatch"));
     command.current_dir(dir).args(args).env("CRATEWATCH_CACHE_DIR", shared_cache()).env("NO_COLOR", "1");
     command.env("CRATEWATCH_DB", advisory_db()).env("CARGO_HOME", empty_cargo_home());
+    run(command)
+}
+
+/// Runs a prepared command to its end.
+pub(crate) fn run(mut command: Command) -> Run {
     let Output { status, stdout, stderr } = command.output().expect("run cratewatch");
     Run {
         code: status.code().expect("exited normally, not by a signal"),
         stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
         stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
     }
+}
+
+/// A JSON report without the keys that say where the database came from (a fetched copy or a server
+/// reports its commit; a local directory does not).
+pub(crate) fn without_provenance(json: &serde_json::Value) -> serde_json::Value {
+    let mut json = json.clone();
+    json["database"]["last-commit"] = serde_json::Value::Null;
+    json["database"]["last-updated"] = serde_json::Value::Null;
+    json
 }
 
 pub(crate) fn cratewatch(args: &[&str]) -> Run {

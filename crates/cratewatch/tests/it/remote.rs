@@ -2,18 +2,9 @@
 //! format, with the same exit code; the server's merged sources included.
 
 use cratewatch_testdata::{advisory_db, lockfiles};
-use serde_json::Value;
 
 use crate::serve::start_server_with;
-use crate::{Run, cratewatch};
-
-/// The report without the lines that say where the database came from (a server reports its commit).
-fn without_provenance(json: &Value) -> Value {
-    let mut json = json.clone();
-    json["database"]["last-commit"] = Value::Null;
-    json["database"]["last-updated"] = Value::Null;
-    json
-}
+use crate::{Run, cratewatch, without_provenance};
 
 fn compare(local: &[&str], remote: &[&str], what: &str) {
     let for_format = |base: &[&str], format: &str| -> Run {

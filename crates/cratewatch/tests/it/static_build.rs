@@ -13,7 +13,7 @@ use std::process::Command;
 
 use cratewatch_testdata::{advisory_db, lockfiles, mutations, scratch_dir};
 
-use crate::{Run, empty_cargo_home, shared_cache};
+use crate::{Run, empty_cargo_home, shared_cache, without_provenance};
 
 fn distributed_auditor() -> PathBuf {
     let path = std::env::var_os("CRATEWATCH_DIST_AUDITOR").map(PathBuf::from);
@@ -27,20 +27,10 @@ fn distributed_auditor() -> PathBuf {
 }
 
 fn run(program: &Path, dir: &Path, cache: &Path, args: &[&str]) -> Run {
-    let output = Command::new(program)
-        .current_dir(dir)
-        .args(args)
-        .env("CRATEWATCH_CACHE_DIR", cache)
-        .env("CARGO_HOME", empty_cargo_home())
-        .env("NO_COLOR", "1")
-        .env_remove("CRATEWATCH_DB")
-        .output()
-        .expect("run the auditor");
-    Run {
-        code: output.status.code().expect("exited normally, not by a signal"),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    }
+    let mut command = Command::new(program);
+    command.current_dir(dir).args(args).env("CRATEWATCH_CACHE_DIR", cache).env("NO_COLOR", "1");
+    command.env("CARGO_HOME", empty_cargo_home()).env_remove("CRATEWATCH_DB");
+    crate::run(command)
 }
 
 /// Runs both binaries with `args` and asserts the same exit code, output and errors.
@@ -118,11 +108,9 @@ fn the_distributed_auditor_fetches_its_database() {
             lock.to_str().unwrap(),
         ],
     );
-    let mut fetched = fetched.json();
-    let mut local = local.json();
-    for json in [&mut fetched, &mut local] {
-        json["database"]["last-commit"] = serde_json::Value::Null;
-        json["database"]["last-updated"] = serde_json::Value::Null;
-    }
-    assert_eq!(fetched, local, "the fetched copy gives the local database's report");
+    assert_eq!(
+        without_provenance(&fetched.json()),
+        without_provenance(&local.json()),
+        "the fetched copy gives the local database's report"
+    );
 }
