@@ -172,12 +172,10 @@ pub(crate) fn read_dir_sorted(dir: &Path) -> Result<Vec<(String, PathBuf, EntryK
         let kind = match entry.file_type() {
             FileType::Directory => EntryKind::Dir,
             FileType::RegularFile => EntryKind::File,
-            // A symlink is followed; a file system that does not give types in listings is asked.
-            FileType::Symlink | FileType::Unknown => match fs::symlink_metadata(&path) {
-                Ok(meta) if meta.file_type().is_symlink() => match fs::metadata(&path) {
-                    Ok(meta) => kind_of(meta.file_type()),
-                    Err(error) => EntryKind::Broken(broken_link(&path, &error)),
-                },
+            FileType::Symlink => follow(&path),
+            // A file system that does not give types in listings is asked.
+            FileType::Unknown => match fs::symlink_metadata(&path) {
+                Ok(meta) if meta.file_type().is_symlink() => follow(&path),
                 Ok(meta) => kind_of(meta.file_type()),
                 Err(_) => EntryKind::Other,
             },
@@ -203,10 +201,7 @@ pub(crate) fn read_dir_sorted(dir: &Path) -> Result<Vec<(String, PathBuf, EntryK
             }
             let path = e.path();
             let kind = match e.file_type() {
-                Ok(t) if t.is_symlink() => match fs::metadata(&path) {
-                    Ok(meta) => kind_of(meta.file_type()),
-                    Err(error) => EntryKind::Broken(broken_link(&path, &error)),
-                },
+                Ok(t) if t.is_symlink() => follow(&path),
                 Ok(t) => kind_of(t),
                 Err(_) => EntryKind::Other,
             };
@@ -215,6 +210,14 @@ pub(crate) fn read_dir_sorted(dir: &Path) -> Result<Vec<(String, PathBuf, EntryK
         .collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(entries)
+}
+
+/// What the symbolic link at `path` leads to.
+fn follow(path: &Path) -> EntryKind {
+    match fs::metadata(path) {
+        Ok(meta) => kind_of(meta.file_type()),
+        Err(error) => EntryKind::Broken(broken_link(path, &error)),
+    }
 }
 
 fn kind_of(file_type: fs::FileType) -> EntryKind {
