@@ -417,6 +417,11 @@ impl SearchScratch {
                             let blame = generalized.as_ref().unwrap_or(&conflicts);
                             let found = self.find_candidate(u, &mut stack, parent, backtracked, blame, &mut ticks)?;
                             let Some((next, choice)) = found else {
+                                // A cause taken from a conflict recorded while resolving another root
+                                // may name a dependent this search never met: the message then names
+                                // the dependency that failed here instead, so that it is about this
+                                // root and the same whichever roots this thread resolved before.
+                                let here = if self.may_have_met(u, here.0) { here } else { (parent, dep.req) };
                                 return Err(if here.1 == NONE {
                                     Fail::Root
                                 } else {
@@ -488,6 +493,12 @@ impl SearchScratch {
     }
 
     /// The age at which `v` was activated, if it is active (the dummy project, `NONE`, was first).
+    /// Whether this search may have activated `v`: it did if `v` is the root's dummy parent, and it
+    /// cannot have if it never activated any version of `v`'s semver-compatibility slot.
+    fn may_have_met(&self, u: &Universe, v: VersionId) -> bool {
+        v == NONE || self.touched.contains(&u.versions[v as usize].slot)
+    }
+
     fn age_of(&self, u: &Universe, v: VersionId) -> Option<u32> {
         if v == NONE { Some(1) } else { self.active_age(u, v) }
     }

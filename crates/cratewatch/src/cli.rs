@@ -150,9 +150,8 @@ pub(crate) struct AuditArgs {
     pub(crate) target_arch: Vec<String>,
 
     /// A registry index: a directory in the git-index layout, or a sparse index URL
-    /// (sparse+https://...). Reports yanked versions and picks fixes among published versions; a
-    /// directory also tells, for each finding, whether `cargo update -p` fixes it or whose manifest
-    /// blocks the fix.
+    /// (sparse+https://...). Reports yanked versions, picks fixes among published versions, and tells
+    /// for each finding whether `cargo update -p` fixes it or whose manifest blocks the fix.
     #[arg(long, value_name = "PATH_OR_URL")]
     pub(crate) index: Option<String>,
 

@@ -123,20 +123,32 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         unresolved_note(&args.file, &lockfile);
     }
 
-    // With a registry index directory, what fixes each finding: reach's classification over the
-    // whole index (seconds), only when there is something to classify.
-    let updates = match args.index.as_deref() {
-        Some(dir) if Path::new(dir).is_dir() && report_has_advisories(&report) => {
+    // With a registry index, what fixes each finding: reach's classification over the part of the
+    // index the findings' dependents reach, only when there is something to classify.
+    let updates = match (&index, args.index.as_deref()) {
+        (Some(source), Some(text)) if report_has_advisories(&report) => {
+            // Optional knowledge: an index that cannot be read here loses the classes, not the audit.
             let started = std::time::Instant::now();
-            let updates = crate::fixes::classify(Path::new(dir), &lockfile, &report)
-                .with_context(|| format!("cannot classify the fixes with the registry index {dir}"))?;
-            if !quiet {
-                note(&format!(
-                    "note: resolved the registry index {dir} to tell which fixes need a manifest change ({:.1} s)",
-                    started.elapsed().as_secs_f64()
-                ));
+            match crate::fixes::classify(source.as_ref(), Path::new(text), &lockfile, &report) {
+                Ok(classified) => {
+                    if !quiet {
+                        note(&format!(
+                            "note: resolved {} crates ({} versions) of the registry index {text} to tell which fixes \
+                             need a manifest change ({:.1} s)",
+                            classified.crates,
+                            classified.versions,
+                            started.elapsed().as_secs_f64()
+                        ));
+                    }
+                    Some(classified.updates)
+                }
+                Err(e) => {
+                    note(&format!(
+                        "warning: cannot tell which fixes need a manifest change with the registry index {text}: {e:#}"
+                    ));
+                    None
+                }
             }
-            Some(updates)
         }
         _ => None,
     };

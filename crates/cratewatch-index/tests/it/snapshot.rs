@@ -175,3 +175,77 @@ fn loading_something_that_is_not_an_index_fails_naming_the_path() {
     let err = IndexSnapshot::load(Path::new("/nonexistent/index")).unwrap_err();
     assert!(matches!(err, Error::Open { .. }), "{err:?}");
 }
+
+/// A dependency closure follows normal and build dependencies of every version (optional, renamed and
+/// platform-specific ones too), looks names up as the layout does, and leaves out dev dependencies,
+/// other registries' crates and names the index does not have; a crate it cannot read is an error.
+#[test]
+fn a_dependency_closure_holds_what_resolving_the_roots_can_touch() {
+    let dir = scratch_dir("snapshot-closure");
+    fs::write(dir.join("config.json"), r#"{"dl": "https://example.invalid/api/v1/crates"}"#).unwrap();
+    let write = |name: &str, lines: &[String]| {
+        let path = dir.join(IndexDir::path_of(name));
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, lines.join("\n")).unwrap();
+    };
+    // `extra` replaces or adds fields of a plain `^1` normal dependency.
+    let dep = |name: &str, extra: &[(&str, &str)]| {
+        let mut fields: BTreeMap<&str, serde_json::Value> = BTreeMap::new();
+        for (k, v) in [("req", "\"^1\""), ("features", "[]"), ("optional", "false"), ("default_features", "true")]
+            .into_iter()
+            .chain([("target", "null"), ("kind", "\"normal\"")])
+            .chain(extra.iter().copied())
+        {
+            fields.insert(k, serde_json::from_str(v).unwrap());
+        }
+        fields.insert("name", name.into());
+        serde_json::to_string(&fields).unwrap()
+    };
+    let line = |name: &str, vers: &str, deps: &[String]| {
+        format!(
+            r#"{{"name":"{name}","vers":"{vers}","deps":[{}],"features":{{}},"cksum":"{}"}}"#,
+            deps.join(","),
+            "0".repeat(64)
+        )
+    };
+    write(
+        "app",
+        &[
+            line("app", "1.0.0", &[dep("normal", &[]), dep("tester", &[("kind", r#""dev""#)])]),
+            // An older version's dependencies count as much as the newest's.
+            line(
+                "app",
+                "0.9.0",
+                &[dep("old-only", &[("optional", "true")]), dep("builder", &[("kind", r#""build""#)])],
+            ),
+        ],
+    );
+    write("normal", &[line("normal", "1.0.0", &[dep("alias", &[("package", r#""Renamed""#)]), dep("gone", &[])])]);
+    write(
+        "renamed",
+        &[line("Renamed", "1.0.0", &[dep("elsewhere", &[("registry", r#""https://other.example/index""#)])])],
+    );
+    write("old-only", &[line("old-only", "1.0.0", &[dep("winapi", &[("target", r#""cfg(windows)""#)])])]);
+    write("builder", &[line("builder", "1.0.0", &[])]);
+    write("winapi", &[line("winapi", "1.0.0", &[dep("app", &[])])]);
+    write("tester", &[line("tester", "1.0.0", &[])]);
+    write("elsewhere", &[line("elsewhere", "1.0.0", &[])]);
+    write("unrelated", &[line("unrelated", "1.0.0", &[])]);
+
+    let index = IndexDir::open(&dir).unwrap();
+    let closure = IndexSnapshot::closure(&index, &["APP"], &dir).unwrap();
+    assert!(closure.diagnostics().is_empty(), "{:?}", closure.diagnostics());
+    let names: Vec<&str> = closure.names().collect();
+    assert_eq!(names, ["app", "builder", "normal", "old-only", "Renamed", "winapi"]);
+    assert_eq!(closure.version_count(), 7);
+    assert_eq!(**closure.get("app").unwrap(), index.crate_versions("app").unwrap().unwrap());
+    assert!(closure.diagnostics().is_empty(), "{:?}", closure.diagnostics());
+
+    // A crate of the closure that cannot be read fails the whole closure, naming it.
+    fs::remove_file(dir.join(IndexDir::path_of("builder"))).unwrap();
+    fs::create_dir(dir.join(IndexDir::path_of("builder"))).unwrap();
+    let err = IndexSnapshot::closure(&index, &["app"], &dir).unwrap_err();
+    assert!(err.to_string().contains("builder"), "{err}");
+    // Roots the index does not have give an empty snapshot.
+    assert_eq!(IndexSnapshot::closure(&index, &["nothing-here"], &dir).unwrap().crate_count(), 0);
+}

@@ -1,6 +1,7 @@
 //! Ecosystem reach: the resolver against Cargo (on the real 2020 registry and on small registries
 //! written here), exposure against the `rustsec` crate, and the lookups the server will use.
 
+mod closure;
 mod exposure;
 mod faithfulness;
 mod oracle;
