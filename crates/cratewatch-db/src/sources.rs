@@ -18,7 +18,7 @@ use cratewatch_advisory::{Advisory, Code, Diagnostic, Versions, normalize_crate_
 
 use crate::Error;
 use crate::fingerprint::{Fingerprint, Tree};
-use crate::tree::{EntryKind, FileDiagnostic, parse_files, read_dir_sorted, walk};
+use crate::tree::{EntryKind, FileDiagnostic, parse_files, read_dir_sorted, read_file, walk};
 
 /// What format a source directory holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,7 +150,7 @@ fn load_osv_dir(index: usize, root: &Path) -> Result<Loaded, Error> {
     let mut advisories = Vec::new();
     for rel in files {
         fingerprint.push(rel.clone(), tree.stamp(&rel));
-        let text = match fs::read(root.join(&rel)).map(String::from_utf8) {
+        let text = match read_file(&root.join(&rel)).map(String::from_utf8) {
             Ok(Ok(text)) => text,
             Ok(Err(_)) => {
                 diagnostics.push(osv_error(&rel, Code::UnreadableFile, "file is not valid UTF-8".into()));
