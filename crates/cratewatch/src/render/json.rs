@@ -59,11 +59,7 @@ pub(crate) fn json(cx: &Context<'_>, out: &mut Stdout) {
     w.key("count");
     w.uint(report.vulnerabilities.len() as u64);
     w.key("list");
-    w.open('[');
-    for f in &report.vulnerabilities {
-        finding(&mut w, cx, f);
-    }
-    w.close(']');
+    findings(&mut w, cx, &report.vulnerabilities);
     w.close('}');
 
     // Kinds in name order, as a sorted map of cargo-audit's would be; kinds without findings are left out.
@@ -77,20 +73,12 @@ pub(crate) fn json(cx: &Context<'_>, out: &mut Stdout) {
             continue;
         }
         w.key(kind.as_str());
-        w.open('[');
-        for f in list {
-            finding(&mut w, cx, f);
-        }
-        w.close(']');
+        findings(&mut w, cx, list);
     }
     w.close('}');
 
     w.key("locked_only");
-    w.open('[');
-    for f in &report.locked_only {
-        finding(&mut w, cx, f);
-    }
-    w.close(']');
+    findings(&mut w, cx, &report.locked_only);
 
     w.key("ignored");
     w.open('[');
@@ -129,8 +117,13 @@ pub(crate) fn json(cx: &Context<'_>, out: &mut Stdout) {
     w.finish();
 }
 
-fn finding(w: &mut Writer<'_>, cx: &Context<'_>, f: &Finding) {
-    finding_with(w, cx, f, None);
+/// A JSON array of findings.
+fn findings<'f>(w: &mut Writer<'_>, cx: &Context<'_>, list: impl IntoIterator<Item = &'f Finding>) {
+    w.open('[');
+    for f in list {
+        finding_with(w, cx, f, None);
+    }
+    w.close(']');
 }
 
 /// A finding; an ignored one also names the rule that hid it (`ignored_by`: its id, reason and sources).
