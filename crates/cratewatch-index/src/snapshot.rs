@@ -125,9 +125,10 @@ impl IndexSnapshot {
     ///
     /// Names are looked up as the index layout looks them up (ASCII case ignored); names the source does
     /// not have are left out, as a whole-index snapshot would not have them either. The crates are read
-    /// on several threads (sixteen when the source may block, as a sparse index over the network does).
-    /// Malformed lines become [`IndexDiagnostic`]s, with paths relative to `root`; a crate the source
-    /// cannot read at all is an error, since a resolution without it would be wrong.
+    /// on sixteen threads when the source may block (files, or a sparse index's requests, wait on IO),
+    /// on one per core otherwise. Malformed lines become [`IndexDiagnostic`]s, with paths relative to
+    /// `root`; a crate the source cannot read at all is an error, since a resolution without it would be
+    /// wrong.
     pub fn closure(source: &dyn CrateSource, names: &[&str], root: &Path) -> Result<IndexSnapshot, Error> {
         let threads = if source.may_block() { 16 } else { std::thread::available_parallelism().map_or(1, |n| n.get()) };
         let mut seen: HashSet<String> = HashSet::new();

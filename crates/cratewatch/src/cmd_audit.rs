@@ -129,6 +129,12 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         (Some(source), Some(text)) if report_has_advisories(&report) => {
             // Optional knowledge: an index that cannot be read here loses the classes, not the audit.
             let started = std::time::Instant::now();
+            if is_sparse_url(text) && !quiet {
+                // One request per crate of the closure: seconds on a large remote registry.
+                note(&format!(
+                    "note: reading what the findings' dependents depend on from {text} to classify the fixes"
+                ));
+            }
             match crate::fixes::classify(source.as_ref(), Path::new(text), &lockfile, &report) {
                 Ok(classified) => {
                     if !quiet {
@@ -331,10 +337,15 @@ fn unsync(p: Option<&(dyn PublishedVersions + Sync)>) -> Option<&dyn PublishedVe
     p.map(|p| p as &dyn PublishedVersions)
 }
 
+/// Whether `--index` names a sparse index (a URL) rather than a directory.
+fn is_sparse_url(text: &str) -> bool {
+    text.starts_with("sparse+") || text.starts_with("http://") || text.starts_with("https://")
+}
+
 /// The registry index of `--index`: a directory in the git-index layout, or a sparse index URL.
 fn open_index(text: Option<&str>) -> anyhow::Result<Option<Box<dyn CrateSource>>> {
     let Some(text) = text else { return Ok(None) };
-    if text.starts_with("sparse+") || text.starts_with("http://") || text.starts_with("https://") {
+    if is_sparse_url(text) {
         let sparse = SparseIndex::open(text, SparseOptions::default())
             .with_context(|| format!("cannot open the registry index {text}"))?;
         return Ok(Some(Box::new(sparse)));

@@ -84,6 +84,7 @@ fn a_sparse_index_gives_what_the_same_index_as_a_directory_gives() {
     let dir_json = from_dir.json();
     assert_eq!(dir_json["vulnerabilities"]["list"][0]["update"]["class"], "cargo-update", "{dir_json}");
     assert_eq!(from_http.json(), dir_json);
+    assert!(from_http.stderr.contains("note: reading what the findings' dependents depend on"), "{}", from_http.stderr);
     assert!(from_http.stderr.contains("note: resolved "), "{}", from_http.stderr);
     let json = from_http.json();
     assert_eq!(json["warnings"]["yanked"][0]["package"]["version"], "1.0.95", "serde 1.0.95 is yanked");
