@@ -293,7 +293,10 @@ fn deny_toml_ignores_are_accepted_and_refused_as_cargo_deny_accepts_and_refuses_
     std::fs::copy(lockfile(LAPCE), project.join("Cargo.lock")).unwrap();
     std::fs::write(project.join("Cargo.toml"), "[package]\nname = \"app\"\nversion = \"0.1.0\"\n").unwrap();
     for (ignore, expected) in DENY_CASES {
-        let text = format!("[advisories]\nversion = 2\n{ignore}\n");
+        // cargo-deny runs `cargo metadata --offline` on this workspace: for every platform, unless the
+        // configuration names targets, and Cargo's registry cache holds only what the host built.
+        let text =
+            format!("[graph]\ntargets = [\"x86_64-unknown-linux-gnu\"]\n\n[advisories]\nversion = 2\n{ignore}\n");
         assert_eq!(cargo_deny_accepts(&home, &scratch.join("deny.toml"), &text), *expected, "cargo-deny on {text:?}");
         std::fs::write(project.join("deny.toml"), &text).unwrap();
         let run = cratewatch_in(&project, &["audit", "--json"]);
