@@ -13,6 +13,7 @@ use cratewatch_index::{CrateSource, IndexDir, SparseIndex, SparseOptions};
 
 use crate::audit_config::{self, Configs};
 use crate::cli::{AuditArgs, DenyArg, Format};
+use crate::fixes::Updates;
 use crate::output::{Stdout, note};
 use crate::paths;
 use crate::render::{self, Context as RenderContext, DbSummary};
@@ -61,30 +62,60 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     if deny.contains(&Deny::Yanked) && index.is_none() {
         bail!("--deny yanked needs --index PATH_OR_URL to know which versions are yanked");
     }
+    let built_deny: Vec<Deny> = deny.iter().copied().filter(|d| *d != Deny::LockedOnly).collect();
+    let color = format == Format::Human && args.color.enabled();
+    // The report rendered, not yet written: by the local audit while the database's freshness is still
+    // being checked (written only once it is confirmed), else at the end.
+    let render = |lockfile: &Lockfile, report: &Report, db: &DbSummary, updates: Option<&Updates>| {
+        let context = RenderContext {
+            lockfile,
+            lockfile_path: &args.file,
+            db,
+            report,
+            fails: report.fails(&deny),
+            built_fails: report.fails(&built_deny),
+            updates,
+            color,
+        };
+        let mut out = Stdout::held();
+        match format {
+            Format::Human => render::human(&context, &mut out),
+            Format::Json => render::json(&context, &mut out),
+            Format::Sarif => render::sarif(&context, &mut out),
+        }
+        out
+    };
+    // Rendered early only when nothing known later (fix classes) goes into the output.
+    let early: Option<&EarlyRender<'_>> = match args.index {
+        None => Some(&|lockfile, report, db| render(lockfile, report, db, None)),
+        Some(_) => None,
+    };
     let published = index.as_deref().map(|source| IndexVersions { source, errors: Mutex::default() });
     let published_dyn = published.as_ref().map(|p| p as &(dyn PublishedVersions + Sync));
     timings.mark("read configuration and lockfile");
 
     // The advisories that concern the lockfile, the first report, and what to say about the database.
-    let (lockfile, advisories, report, summary, _keep) = match &args.server {
+    let ((lockfile, advisories, report, summary, _keep), rendered) = match &args.server {
         Some(server) => {
             let lockfile = Lockfile::parse(&lock_text).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
             let (advisories, summary) = crate::remote::advisories(server, &lockfile)?;
             timings.mark("ask the server");
             let report = audit(&lockfile, &advisories, &settings, unsync(published_dyn));
-            (Arc::new(lockfile), advisories, report, summary, Keep::None)
+            ((Arc::new(lockfile), advisories, report, summary, Keep::None), None)
         }
-        None => local_audit(&args, config, &cache_dir, &lock_text, &settings, published_dyn, quiet, &timings)?,
+        None => local_audit(&args, config, &cache_dir, &lock_text, &settings, published_dyn, early, quiet, &timings)?,
     };
 
     // Findings on packages that are locked but never built are told apart with Cargo's own resolution
     // of the manifest. A clean report needs no resolution, which keeps clean audits fast.
     let has_findings = !report.vulnerabilities.is_empty() || !report.warnings.is_empty();
+    let mut rendered = rendered;
     let report = match (&configs.manifest, has_findings) {
         (Some(manifest), true) => match crate::built::built_packages(manifest, &args) {
             Ok(built) => {
                 let settings = AuditSettings { built: Some(built), ..settings.clone() };
                 timings.mark("cargo tree");
+                rendered = None;
                 audit(&lockfile, &advisories, &settings, unsync(published_dyn))
             }
             Err(reason) => {
@@ -159,25 +190,10 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let fails = report.fails(&deny);
-    let built_deny: Vec<Deny> = deny.iter().copied().filter(|d| *d != Deny::LockedOnly).collect();
-    let built_fails = report.fails(&built_deny);
-    let color = format == Format::Human && args.color.enabled();
-    let context = RenderContext {
-        lockfile: &lockfile,
-        lockfile_path: &args.file,
-        db: &summary,
-        report: &report,
-        fails,
-        built_fails,
-        updates: updates.as_ref(),
-        color,
+    let out = match rendered {
+        Some(out) if updates.is_none() => out,
+        _ => render(&lockfile, &report, &summary, updates.as_ref()),
     };
-    let mut out = Stdout::new();
-    match format {
-        Format::Human => render::human(&context, &mut out),
-        Format::Json => render::json(&context, &mut out),
-        Format::Sarif => render::sarif(&context, &mut out),
-    }
     out.finish()?;
     timings.mark("render and write");
     if !quiet && format != Format::Human {
@@ -198,6 +214,9 @@ enum Keep {
 
 type Audited = (Arc<Lockfile>, Vec<Arc<Advisory>>, Report, DbSummary, Keep);
 
+/// Renders a report (see `early` in [`run`]).
+type EarlyRender<'a> = dyn Fn(&Lockfile, &Report, &DbSummary) -> Stdout + Sync + 'a;
+
 /// The audit against a local database (given, or fetched into the cache).
 #[expect(clippy::too_many_arguments, reason = "the pieces of one run, each used once")]
 fn local_audit(
@@ -207,9 +226,10 @@ fn local_audit(
     lock_text: &str,
     settings: &AuditSettings,
     published: Option<&(dyn PublishedVersions + Sync)>,
+    early: Option<&EarlyRender<'_>>,
     quiet: bool,
     timings: &Timings,
-) -> anyhow::Result<Audited> {
+) -> anyhow::Result<(Audited, Option<Stdout>)> {
     let (db_paths, copy) = match paths::local_advisory_dbs(&args.db.db, config.database_path.as_deref())? {
         Some(paths) => (paths, None),
         None => {
@@ -237,7 +257,9 @@ fn local_audit(
             timings.mark("look up advisories");
             let report = audit(lockfile, &advisories, settings, unsync(published));
             timings.mark("audit");
-            Ok(Some((advisories, report)))
+            let rendered = early.map(|render| render(lockfile, &report, &db_summary(db, copy.as_ref())));
+            timings.mark("render");
+            Ok(Some((advisories, report, rendered)))
         })
         .with_context(|| {
             let shown: Vec<String> = db_paths.iter().map(|p| p.display().to_string()).collect();
@@ -249,7 +271,7 @@ fn local_audit(
         }
     };
     timings.mark("freshness confirmed");
-    let (Some((advisories, report)), Some(Ok(lockfile))) = (outcome?, parsed.get()) else {
+    let (Some((advisories, report, rendered)), Some(Ok(lockfile))) = (outcome?, parsed.get()) else {
         let error = parsed.get().cloned().and_then(Result::err).unwrap_or_default();
         bail!("{}: {error}", args.file.display());
     };
@@ -260,13 +282,18 @@ fn local_audit(
         // The checkout the new commit replaced will not be read again: its compiled cache can go.
         CompiledDb::forget(std::slice::from_ref(previous), cache_dir);
     }
-    let summary = DbSummary {
+    let summary = db_summary(&db, copy.as_ref());
+    Ok(((Arc::clone(lockfile), advisories, report, summary, Keep::Local(Box::new((db, copy)))), rendered))
+}
+
+/// What the report says about a local database.
+fn db_summary(db: &CompiledDb, copy: Option<&LocalCopy>) -> DbSummary {
+    DbSummary {
         advisory_count: db.advisory_count(),
         skipped_files: db.skipped_count(),
-        last_commit: copy.as_ref().map(|c| c.commit.id.clone()),
-        last_updated: copy.as_ref().map(|c| c.commit.time.to_string()),
-    };
-    Ok((Arc::clone(lockfile), advisories, report, summary, Keep::Local(Box::new((db, copy)))))
+        last_commit: copy.map(|c| c.commit.id.clone()),
+        last_updated: copy.map(|c| c.commit.time.to_string()),
+    }
 }
 
 /// The database's git copy in the cache, fetched first when the last fetch is older than `--max-age`.

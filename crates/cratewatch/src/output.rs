@@ -14,8 +14,13 @@ pub(crate) fn print(text: &str) -> anyhow::Result<()> {
 /// report of hundreds of kilobytes then passes through one small buffer instead of being built whole
 /// (growing a large buffer costs copies and hundreds of page faults, a measurable part of an audit).
 /// A closed pipe ends the output quietly; other write errors are returned by [`Stdout::finish`].
+///
+/// A held output ([`Stdout::held`]) writes nothing before [`Stdout::finish`]: each spilled piece is kept
+/// as it is (no copy into a growing buffer), so that an output can be rendered before it is known to be
+/// the one to write, and dropped if it is not.
 pub(crate) struct Stdout {
     buf: String,
+    held: Option<Vec<String>>,
     closed: bool,
     error: Option<std::io::Error>,
 }
@@ -24,13 +29,23 @@ impl Stdout {
     const SPILL_AT: usize = 32 * 1024;
 
     pub(crate) fn new() -> Stdout {
-        Stdout { buf: String::with_capacity(2 * Self::SPILL_AT), closed: false, error: None }
+        Stdout { buf: String::with_capacity(2 * Self::SPILL_AT), held: None, closed: false, error: None }
     }
 
-    /// Writes the buffer out if it holds enough to be worth a write.
+    /// An output that is written only by [`Stdout::finish`].
+    pub(crate) fn held() -> Stdout {
+        Stdout { held: Some(Vec::new()), ..Stdout::new() }
+    }
+
+    /// Writes the buffer out (or, held, sets it aside) if it holds enough to be worth a write.
     pub(crate) fn spill(&mut self) {
         if self.buf.len() >= Self::SPILL_AT {
-            self.write_buffer();
+            match &mut self.held {
+                Some(pieces) => {
+                    pieces.push(std::mem::replace(&mut self.buf, String::with_capacity(2 * Self::SPILL_AT)))
+                }
+                None => self.write_buffer(),
+            }
         }
     }
 
@@ -47,8 +62,16 @@ impl Stdout {
         self.buf.clear();
     }
 
-    /// Writes what is left.
+    /// Writes what is left (held, everything).
     pub(crate) fn finish(mut self) -> anyhow::Result<()> {
+        if let Some(pieces) = self.held.take() {
+            let last = std::mem::take(&mut self.buf);
+            for piece in pieces {
+                self.buf = piece;
+                self.write_buffer();
+            }
+            self.buf = last;
+        }
         self.write_buffer();
         match self.error {
             Some(e) => Err(anyhow::Error::new(e).context("cannot write to standard output")),

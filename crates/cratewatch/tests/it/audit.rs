@@ -413,6 +413,48 @@ fn damaged_cache_records_heal_within_the_same_run() {
     );
 }
 
+/// The report is rendered while the cache's freshness is still being checked, and written only once it
+/// is confirmed: an advisory edited in place, its size and modification time kept, must show in the
+/// very next report, never the one rendered from the stale cache.
+#[test]
+fn an_advisory_edited_in_place_shows_in_the_next_report() {
+    let db = cratewatch_testdata::advisory_db_copy("edited-in-place-db");
+    let cache = scratch_dir("edited-in-place-cache");
+    let lapce = lockfile(LAPCE);
+    for json in [true, false] {
+        let mut args =
+            vec!["audit", "--no-config", "--db", db.to_str().unwrap(), "--cache-dir", cache.to_str().unwrap()];
+        args.extend(["--file", lapce.as_str()]);
+        if json {
+            args.push("--json");
+        }
+        let first = cratewatch(&args);
+        assert_eq!(first.code, 1, "{}", first.stderr);
+        let report = cratewatch(&["audit", "--no-config", "--json", "--db", db.to_str().unwrap(), "--file", &lapce]);
+        let id = report.json()["vulnerabilities"]["list"][0]["advisory"]["id"].as_str().unwrap().to_owned();
+        let path = fs::read_dir(db.join("crates"))
+            .unwrap()
+            .map(|krate| krate.unwrap().path().join(format!("{id}.md")))
+            .find(|p| p.exists())
+            .unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        let modified = fs::metadata(&path).unwrap().modified().unwrap();
+        // The title's first letter, replaced by another ASCII letter: same size.
+        let at = text.find("\n# ").unwrap() + 3;
+        let letter = if json { "Q" } else { "Z" };
+        let edited = format!("{}{letter}{}", &text[..at], &text[at + 1..]);
+        let title = edited[at..].lines().next().unwrap().to_owned();
+        assert_eq!(edited.len(), text.len());
+        fs::write(&path, &edited).unwrap();
+        fs::File::options().write(true).open(&path).unwrap().set_modified(modified).unwrap();
+
+        let second = cratewatch(&args);
+        assert_eq!(second.code, 1, "{}", second.stderr);
+        assert!(second.stdout.contains(&title), "{id}'s new title `{title}` is not in:\n{}", second.stdout);
+        assert!(second.stderr.contains("note: compiled"), "the cache was rebuilt: {}", second.stderr);
+    }
+}
+
 #[test]
 fn several_databases_are_audited_as_one_merged_view() {
     use cratewatch_testdata::advisory_db;
