@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Compares `cratewatch audit` with cargo-audit 0.22.2 on the same offline advisory database and the
-# same lockfiles, in the same run, with hyperfine (both as processes, at least 40 runs each). Prints
-# each tool's median and mean and the ratios, warm (compiled database cached) and cold (no cache), and
-# the peak memory of one run of each.
+# same lockfiles, in the same run, with hyperfine (both as processes; warm: five alternating rounds
+# of 40 runs of each, CRATEWATCH_BENCH_ROUNDS to change; cold: at least 30 runs each). Prints each
+# tool's median and mean and the ratios, warm (compiled database cached) and cold (no cache), and the
+# peak memory of one run of each.
 #
 #   bash bench/audit.sh
 #   CRATEWATCH_BIN=target/release/cratewatch bash bench/audit.sh   # another binary (here the glibc build)
@@ -46,13 +47,28 @@ lockfiles=("$out/held-out.Cargo.lock" "$out/merged.Cargo.lock" "$data"/lockfiles
 sleep 2
 "$cw" audit --quiet --no-config --db "$db" --cache-dir "$cache" --file "${lockfiles[0]}" >/dev/null || true
 
-# "median_a median_b ratio | mean_a mean_b ratio" of a hyperfine export with two commands.
+# "median_a median_b ratio | mean_a mean_b ratio" of hyperfine exports with two commands each (one per
+# round): medians and means over every round's runs, and in brackets the lowest and highest of the
+# rounds' median ratios.
 ratio() { python3 -c "
-import json,sys
-r=json.load(open(sys.argv[1]))['results']
-a,b=r[0],r[1]
-print(f'{a[\"median\"]*1000:7.2f} {b[\"median\"]*1000:6.2f} {a[\"median\"]/b[\"median\"]:5.1f}x | {a[\"mean\"]*1000:7.2f} {b[\"mean\"]*1000:6.2f} {a[\"mean\"]/b[\"mean\"]:5.1f}x  ({len(a[\"times\"])}/{len(b[\"times\"])} runs)')
-" "$1"; }
+import json,statistics as st,sys
+rounds=[json.load(open(f))['results'] for f in sys.argv[1:]]
+a=[t for r in rounds for t in r[0]['times']]; b=[t for r in rounds for t in r[1]['times']]
+per=[st.median(r[0]['times'])/st.median(r[1]['times']) for r in rounds]
+print(f'{st.median(a)*1000:7.2f} {st.median(b)*1000:6.2f} {st.median(a)/st.median(b):5.1f}x | {st.mean(a)*1000:7.2f} {st.mean(b)*1000:6.2f} {st.mean(a)/st.mean(b):5.1f}x  ({len(a)}/{len(b)} runs; rounds {min(per):.1f}-{max(per):.1f}x)')
+" "$@"; }
+# Warm runs: the machine's speed drifts over a run of this script (a VM's neighbours come and go), so
+# the two tools are measured in alternating rounds rather than one long block each, which would let
+# the drift fall on one tool only.
+rounds=${CRATEWATCH_BENCH_ROUNDS:-5}
+warm() {
+  local file=$1 a=$2 b=$3
+  for round in $(seq "$rounds"); do
+    hyperfine -N -i --warmup 3 --runs 40 --export-json "$file-$round.json" \
+      -n cargo-audit "$a" -n cratewatch "$b" >/dev/null 2>&1
+  done
+  ratio $(seq -f "$file-%g.json" "$rounds")
+}
 rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -64,14 +80,11 @@ for lock in "${lockfiles[@]}"; do
   # Warm, in both tools' default (human) output and in JSON.
   ca_human=("$cargo_audit" audit --db "$db" --no-fetch --stale --no-yanked --file "$lock")
   mine_human=("$cw" audit --quiet --no-config --color never --db "$db" --cache-dir "$cache" --file "$lock")
-  hyperfine -N -i --warmup 5 --min-runs 40 --export-json "$out/warm-human-$name.json" \
-    -n cargo-audit "${ca_human[*]}" -n cratewatch "${mine_human[*]}" >/dev/null 2>&1
-  printf '%-44s %8s warm, human %s\n' "${name:0:44}" "$packages" "$(ratio "$out/warm-human-$name.json")"
+  printf '%-44s %8s warm, human %s\n' "${name:0:44}" "$packages" \
+    "$(warm "$out/warm-human-$name" "${ca_human[*]}" "${mine_human[*]}")"
   ca=("$cargo_audit" audit --db "$db" --no-fetch --stale --no-yanked --json --file "$lock")
   mine=("$cw" audit --quiet --no-config --json --db "$db" --cache-dir "$cache" --file "$lock")
-  hyperfine -N -i --warmup 5 --min-runs 40 --export-json "$out/warm-$name.json" \
-    -n cargo-audit "${ca[*]}" -n cratewatch "${mine[*]}" >/dev/null 2>&1
-  printf '%-44s %8s warm, json  %s\n' "" "" "$(ratio "$out/warm-$name.json")"
+  printf '%-44s %8s warm, json  %s\n' "" "" "$(warm "$out/warm-$name" "${ca[*]}" "${mine[*]}")"
   hyperfine -N -i --warmup 2 --min-runs 30 --export-json "$out/cold-$name.json" \
     --prepare "rm -rf $out/cold-cache" \
     -n cargo-audit "${ca[*]}" \
