@@ -156,9 +156,7 @@ impl IndexSnapshot {
                 let Some(krate) = krate? else { continue };
                 for dep in krate.versions.iter().flat_map(|v| v.deps.iter()) {
                     let name = dep.crate_name();
-                    if dep.kind != DepKind::Dev && dep.registry.is_none() && !seen.contains(&name.to_ascii_lowercase())
-                    {
-                        seen.insert(name.to_ascii_lowercase());
+                    if dep.kind != DepKind::Dev && dep.registry.is_none() && seen.insert(name.to_ascii_lowercase()) {
                         following.push(name.to_owned());
                     }
                 }
