@@ -5,8 +5,8 @@
 #   scripts/postgres.sh stop    stop it
 #   scripts/postgres.sh url     print its URL
 #
-# It listens on 127.0.0.1:54329 only, keeps its data in target/postgres, trusts every local connection
-# and has a `cratewatch` superuser. Each test creates and drops a database of its own on it. Both
+# It listens on 127.0.0.1:54329 only, keeps its data in target/postgres (or see choose_data), trusts
+# every local connection and has a `cratewatch` superuser. Each test creates and drops a database of its own on it. Both
 # commands are idempotent. Use it like this:
 #
 #   export CRATEWATCH_TEST_POSTGRES_URL="$(scripts/postgres.sh start)"
@@ -34,6 +34,15 @@ as_owner() {
   fi
 }
 
+# Where the server keeps its data: target/postgres, unless the server's user (postgres, when this runs as
+# root) cannot reach it because a directory above the checkout is private (a home directory, a
+# `mktemp -d`); then a directory under /var/tmp named after the checkout.
+choose_data() {
+  if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$PWD/target"; then
+    DATA="/var/tmp/cratewatch-postgres-$(printf '%s' "$PWD" | sha256sum | cut -c1-16)"
+  fi
+}
+
 ready() {
   "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"
 }
@@ -50,13 +59,16 @@ start() {
     echo "$URL"
     return
   fi
-  mkdir -p "$DATA"
+  mkdir -p "$PWD/target"
   if [ "$(id -u)" = 0 ]; then
     # The server runs as the postgres user, which needs to reach and own its directory.
+    chmod o+x "$PWD" "$PWD/target" 2>/dev/null || true
+    choose_data
+    mkdir -p "$DATA"
     chown postgres: "$DATA"
     chmod 700 "$DATA"
-    chmod o+x "$PWD" "$PWD/target" 2>/dev/null || true
   fi
+  mkdir -p "$DATA"
   if [ ! -f "$DATA/PG_VERSION" ]; then
     as_owner "$BIN/initdb" -D "$DATA" -U cratewatch --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$DATA.initdb.log" 2>&1 ||
       as_owner "$BIN/initdb" -D "$DATA" -U cratewatch --auth=trust --encoding=UTF8 --no-locale >"$DATA.initdb.log" 2>&1 ||
@@ -81,6 +93,7 @@ start() {
 
 stop() {
   BIN=$(find_bin)
+  choose_data
   if [ -n "$BIN" ] && [ -f "$DATA/postmaster.pid" ]; then
     as_owner "$BIN/pg_ctl" -D "$DATA" -m fast -w stop >&2 || true
   fi
