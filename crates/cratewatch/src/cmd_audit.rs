@@ -64,9 +64,9 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     }
     let built_deny: Vec<Deny> = deny.iter().copied().filter(|d| *d != Deny::LockedOnly).collect();
     let color = format == Format::Human && args.color.enabled();
-    // The report rendered, not yet written: by the local audit while the database's freshness is still
+    // The report rendered into `out`: held, by the local audit while the database's freshness is still
     // being checked (written only once it is confirmed), else at the end.
-    let render = |lockfile: &Lockfile, report: &Report, db: &DbSummary, updates: Option<&Updates>| {
+    let render = |mut out: Stdout, lockfile: &Lockfile, report: &Report, db: &DbSummary, updates: Option<&Updates>| {
         let context = RenderContext {
             lockfile,
             lockfile_path: &args.file,
@@ -77,7 +77,6 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
             updates,
             color,
         };
-        let mut out = Stdout::held();
         match format {
             Format::Human => render::human(&context, &mut out),
             Format::Json => render::json(&context, &mut out),
@@ -87,7 +86,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     };
     // Rendered early only when nothing known later (fix classes) goes into the output.
     let early: Option<&EarlyRender<'_>> = match args.index {
-        None => Some(&|lockfile, report, db| render(lockfile, report, db, None)),
+        None => Some(&|lockfile, report, db| render(Stdout::held(), lockfile, report, db, None)),
         Some(_) => None,
     };
     let published = index.as_deref().map(|source| IndexVersions { source, errors: Mutex::default() });
@@ -95,7 +94,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     timings.mark("read configuration and lockfile");
 
     // The advisories that concern the lockfile, the first report, and what to say about the database.
-    let ((lockfile, advisories, report, summary, _keep), rendered) = match &args.server {
+    let ((lockfile, advisories, report, summary, _keep), mut rendered) = match &args.server {
         Some(server) => {
             let lockfile = Lockfile::parse(&lock_text).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
             let (advisories, summary) = crate::remote::advisories(server, &lockfile)?;
@@ -109,7 +108,6 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     // Findings on packages that are locked but never built are told apart with Cargo's own resolution
     // of the manifest. A clean report needs no resolution, which keeps clean audits fast.
     let has_findings = !report.vulnerabilities.is_empty() || !report.warnings.is_empty();
-    let mut rendered = rendered;
     let report = match (&configs.manifest, has_findings) {
         (Some(manifest), true) => match crate::built::built_packages(manifest, &args) {
             Ok(built) => {
@@ -192,7 +190,8 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let fails = report.fails(&deny);
     let out = match rendered {
         Some(out) if updates.is_none() => out,
-        _ => render(&lockfile, &report, &summary, updates.as_ref()),
+        // Written as it is rendered: nothing is left to wait for.
+        _ => render(Stdout::new(), &lockfile, &report, &summary, updates.as_ref()),
     };
     out.finish()?;
     timings.mark("render and write");
