@@ -492,13 +492,13 @@ impl SearchScratch {
         Ok(())
     }
 
-    /// The age at which `v` was activated, if it is active (the dummy project, `NONE`, was first).
     /// Whether this search may have activated `v`: it did if `v` is the root's dummy parent, and it
     /// cannot have if it never activated any version of `v`'s semver-compatibility slot.
     fn may_have_met(&self, u: &Universe, v: VersionId) -> bool {
         v == NONE || self.touched.contains(&u.versions[v as usize].slot)
     }
 
+    /// The age at which `v` was activated, if it is active (the dummy project, `NONE`, was first).
     fn age_of(&self, u: &Universe, v: VersionId) -> Option<u32> {
         if v == NONE { Some(1) } else { self.active_age(u, v) }
     }

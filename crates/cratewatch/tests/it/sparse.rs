@@ -83,6 +83,14 @@ fn a_sparse_index_gives_what_the_same_index_as_a_directory_gives() {
     // included.
     let dir_json = from_dir.json();
     assert_eq!(dir_json["vulnerabilities"]["list"][0]["update"]["class"], "cargo-update", "{dir_json}");
+    let findings: Vec<&serde_json::Value> = dir_json["vulnerabilities"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(dir_json["warnings"].as_object().unwrap().values().flat_map(|l| l.as_array().unwrap()))
+        .collect();
+    assert_eq!(findings.len(), 3, "{dir_json}");
+    assert!(findings.iter().all(|f| f.get("update").is_some()), "every finding of the report has the key");
     assert_eq!(from_http.json(), dir_json);
     assert!(from_http.stderr.contains("note: reading what the findings' dependents depend on"), "{}", from_http.stderr);
     assert!(from_http.stderr.contains("note: resolved "), "{}", from_http.stderr);
