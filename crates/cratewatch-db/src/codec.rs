@@ -183,9 +183,9 @@ impl<'a> Reader<'a> {
         (0..n).map(|_| VersionReq::parse(self.str()?).map_err(|_| Corrupt)).collect()
     }
 
-    /// Reads the next advisory; when `affecting` is given and the advisory does not affect that version,
-    /// skips its body and returns `None`.
-    pub(crate) fn advisory(&mut self, affecting: Option<&Version>) -> Result<Option<Advisory>, Corrupt> {
+    /// Reads the next advisory; when `affecting` is given and the advisory affects none of those
+    /// versions, skips its body and returns `None`.
+    pub(crate) fn advisory(&mut self, affecting: Option<&[&Version]>) -> Result<Option<Advisory>, Corrupt> {
         let versions_len = self.u32()? as usize;
         let mut versions = Reader::new(self.take(versions_len)?);
         let patched = versions.reqs()?;
@@ -193,7 +193,7 @@ impl<'a> Reader<'a> {
         let versions = Versions::new(patched, unaffected).map_err(|_| Corrupt)?;
         let body_len = self.u32()? as usize;
         let body = self.take(body_len)?;
-        if affecting.is_some_and(|v| !versions.is_affected(v)) {
+        if affecting.is_some_and(|any| !any.iter().any(|v| versions.is_affected(v))) {
             return Ok(None);
         }
         Reader::new(body).body(versions).map(Some)

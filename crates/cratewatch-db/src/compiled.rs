@@ -317,10 +317,16 @@ impl CompiledDb {
     /// Decodes the advisories about `package` whose `[versions]` say `version` is affected; the others
     /// are skipped without decoding.
     pub fn advisories_affecting(&self, package: &str, version: &Version) -> Result<Vec<Advisory>, Error> {
-        self.decode(package, Some(version))
+        self.decode(package, Some(&[version]))
     }
 
-    fn decode(&self, package: &str, affecting: Option<&Version>) -> Result<Vec<Advisory>, Error> {
+    /// Decodes the advisories about `package` that affect at least one of `versions` (the versions of a
+    /// crate that a lockfile holds), each once.
+    pub fn advisories_affecting_any(&self, package: &str, versions: &[&Version]) -> Result<Vec<Advisory>, Error> {
+        self.decode(package, Some(versions))
+    }
+
+    fn decode(&self, package: &str, affecting: Option<&[&Version]>) -> Result<Vec<Advisory>, Error> {
         let Some((offset, len)) = self.header.find(&self.image, package) else { return Ok(Vec::new()) };
         // A damaged record passed the length checks: remove the file so that the next open rebuilds it.
         let damaged = || {
