@@ -517,20 +517,46 @@ impl PublishedVersions for IndexVersions<'_> {
     }
 }
 
-/// Phase timings on standard error when `CRATEWATCH_TIMINGS` is set (for benchmarking).
-struct Timings(Option<std::sync::Mutex<std::time::Instant>>);
+/// Phase timings on standard error when `CRATEWATCH_TIMINGS` is set (for benchmarking): the time since
+/// the previous mark, and the page faults the process took meanwhile (on every thread).
+struct Timings(Option<std::sync::Mutex<(std::time::Instant, u64)>>);
 
 impl Timings {
     fn from_env() -> Self {
-        Timings(std::env::var_os("CRATEWATCH_TIMINGS").map(|_| std::sync::Mutex::new(std::time::Instant::now())))
+        Timings(
+            std::env::var_os("CRATEWATCH_TIMINGS")
+                .map(|_| std::sync::Mutex::new((std::time::Instant::now(), page_faults()))),
+        )
     }
 
     fn mark(&self, phase: &str) {
         if let Some(last) = &self.0 {
-            let now = std::time::Instant::now();
+            let (now, faults) = (std::time::Instant::now(), page_faults());
             let mut last = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            note(&format!("timing: {phase}: {:.3} ms", (now - *last).as_secs_f64() * 1000.0));
-            *last = now;
+            note(&format!(
+                "timing: {phase}: {:.3} ms, {} page faults",
+                (now - last.0).as_secs_f64() * 1000.0,
+                faults - last.1
+            ));
+            *last = (now, faults);
         }
     }
+}
+
+/// The page faults the process has taken so far (0 where that is not known).
+fn page_faults() -> u64 {
+    #[cfg(unix)]
+    {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        #[expect(unsafe_code, reason = "getrusage fills a structure this function owns")]
+        // SAFETY: `usage` is valid for writes of a `rusage`, and zeroed, so it is initialised whatever
+        // getrusage does.
+        let usage = unsafe {
+            libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+            usage.assume_init()
+        };
+        u64::try_from(usage.ru_minflt).unwrap_or(0)
+    }
+    #[cfg(not(unix))]
+    0
 }

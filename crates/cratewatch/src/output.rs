@@ -50,13 +50,12 @@ impl Stdout {
     }
 
     fn write_buffer(&mut self) {
-        if !self.closed {
-            let mut stdout = std::io::stdout().lock();
-            if let Err(e) = stdout.write_all(self.buf.as_bytes()).and_then(|()| stdout.flush()) {
-                self.closed = true;
-                if e.kind() != ErrorKind::BrokenPipe {
-                    self.error = Some(e);
-                }
+        if !self.closed
+            && let Err(e) = write_out(self.buf.as_bytes())
+        {
+            self.closed = true;
+            if e.kind() != ErrorKind::BrokenPipe {
+                self.error = Some(e);
             }
         }
         self.buf.clear();
@@ -92,6 +91,24 @@ impl std::ops::DerefMut for Stdout {
     fn deref_mut(&mut self) -> &mut String {
         &mut self.buf
     }
+}
+
+/// Writes `bytes` to standard output whole. Standard output is line-buffered: each large write would
+/// first be searched backwards for its last newline, byte by byte (a tenth of a millisecond for a
+/// 400 KB report, after the work is done). The bytes go straight to the file descriptor instead, after
+/// anything buffered.
+fn write_out(bytes: &[u8]) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.flush()?;
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        // A duplicate of the descriptor, closed when written: the same open file, without the buffer.
+        if let Ok(fd) = stdout.as_fd().try_clone_to_owned() {
+            return std::fs::File::from(fd).write_all(bytes);
+        }
+    }
+    stdout.write_all(bytes).and_then(|()| stdout.flush())
 }
 
 /// Writes a line to standard error, ignoring failures (there is nowhere left to report them).

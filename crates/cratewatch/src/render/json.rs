@@ -9,7 +9,7 @@
 
 use cratewatch_advisory::Advisory;
 use cratewatch_advisory::semver::VersionReq;
-use cratewatch_audit::{Finding, IgnoreOutcome, IgnoreRule, Package, WarningKind};
+use cratewatch_audit::{CRATES_IO_SOURCE, Finding, IgnoreOutcome, IgnoreRule, Package, WarningKind};
 
 use super::{Context, push_version};
 use crate::output::Stdout;
@@ -302,7 +302,16 @@ fn package_id(w: &mut Writer<'_>, p: &Package) {
     w.key("version");
     w.version(&p.version);
     w.key("source");
-    w.opt_str(p.source.as_deref());
+    match p.source.as_deref() {
+        // Nearly every package's: a constant that needs no escaping, so it is not scanned for escapes.
+        Some(CRATES_IO_SOURCE) => {
+            w.comma();
+            w.out.push('"');
+            w.out.push_str(CRATES_IO_SOURCE);
+            w.out.push('"');
+        }
+        other => w.opt_str(other),
+    }
 }
 
 fn package(w: &mut Writer<'_>, cx: &Context<'_>, p: &Package) {

@@ -103,6 +103,11 @@ fn advisory_url(advisory: &cratewatch_advisory::Advisory) -> String {
 }
 
 fn push_number(out: &mut String, mut n: u64) {
+    // Most version numbers have one digit.
+    if n < 10 {
+        out.push(char::from(b'0' + n as u8));
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
