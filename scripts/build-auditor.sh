@@ -32,6 +32,9 @@ if ! command -v musl-gcc >/dev/null; then
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools; } >&2 ||
     glibc_build "cannot install musl-tools (musl-gcc)"
 fi
-CC_x86_64_unknown_linux_musl=musl-gcc cargo build --quiet --release --locked --target "$target" \
-  -p cratewatch --bin cratewatch >&2
+# mimalloc reserves its first arena at start-up and zeroes bitmaps sized for it: with its default of
+# 1 GiB, 35 of a warm audit's ~710 page faults, before main. An audit needs a few megabytes; a 64 MiB
+# arena (more are reserved if ever needed) keeps the bitmaps to a page or two.
+CC_x86_64_unknown_linux_musl=musl-gcc CFLAGS_x86_64_unknown_linux_musl="-DMI_DEFAULT_ARENA_RESERVE=65536" \
+  cargo build --quiet --release --locked --target "$target" -p cratewatch --bin cratewatch >&2
 echo "$PWD/target/$target/release/cratewatch"
