@@ -23,13 +23,21 @@ pub(crate) struct Stdout {
     held: Option<Vec<String>>,
     closed: bool,
     error: Option<std::io::Error>,
+    /// Where the pieces go, from the first write on (see [`Direct`]).
+    direct: Option<Direct>,
 }
 
 impl Stdout {
     const SPILL_AT: usize = 32 * 1024;
 
     pub(crate) fn new() -> Stdout {
-        Stdout { buf: String::with_capacity(2 * Self::SPILL_AT), held: None, closed: false, error: None }
+        Stdout {
+            buf: String::with_capacity(2 * Self::SPILL_AT),
+            held: None,
+            closed: false,
+            error: None,
+            direct: None,
+        }
     }
 
     /// An output that is written only by [`Stdout::finish`].
@@ -51,7 +59,7 @@ impl Stdout {
 
     fn write_buffer(&mut self) {
         if !self.closed
-            && let Err(e) = write_out(self.buf.as_bytes())
+            && let Err(e) = self.direct.get_or_insert_with(Direct::new).write_all(self.buf.as_bytes())
         {
             self.closed = true;
             if e.kind() != ErrorKind::BrokenPipe {
@@ -93,22 +101,37 @@ impl std::ops::DerefMut for Stdout {
     }
 }
 
-/// Writes `bytes` to standard output whole. Standard output is line-buffered: each large write would
-/// first be searched backwards for its last newline, byte by byte (a tenth of a millisecond for a
-/// 400 KB report, after the work is done). The bytes go straight to the file descriptor instead, after
-/// anything buffered.
-fn write_out(bytes: &[u8]) -> std::io::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout.flush()?;
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsFd;
-        // A duplicate of the descriptor, closed when written: the same open file, without the buffer.
-        if let Ok(fd) = stdout.as_fd().try_clone_to_owned() {
-            return std::fs::File::from(fd).write_all(bytes);
+/// Standard output without its line buffer. std's handle searches each large write backwards for its
+/// last newline, byte by byte: a tenth of a millisecond for a 400 KB report, after the work is done.
+/// On Unix the pieces go to a duplicate of the descriptor (the same open file), made once, after
+/// anything std buffered is flushed; elsewhere, or if it cannot be duplicated, through std's handle.
+struct Direct(Option<std::fs::File>);
+
+impl Direct {
+    fn new() -> Direct {
+        let mut stdout = std::io::stdout().lock();
+        if stdout.flush().is_err() {
+            return Direct(None);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsFd;
+            if let Ok(fd) = stdout.as_fd().try_clone_to_owned() {
+                return Direct(Some(std::fs::File::from(fd)));
+            }
+        }
+        Direct(None)
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match &mut self.0 {
+            Some(file) => file.write_all(bytes),
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                stdout.write_all(bytes).and_then(|()| stdout.flush())
+            }
         }
     }
-    stdout.write_all(bytes).and_then(|()| stdout.flush())
 }
 
 /// Writes a line to standard error, ignoring failures (there is nowhere left to report them).
