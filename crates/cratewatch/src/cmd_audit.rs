@@ -28,7 +28,12 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let config = &configs.audit;
     let quiet = args.quiet || config.quiet;
     let cache_dir = paths::cache_dir(args.cache_dir.as_deref());
-    let lock_text = read_lockfile(&args.file)?;
+    // With a local database, the lockfile is read in the work that overlaps the cache's freshness
+    // check (see `local_audit`), so that the check starts sooner. Otherwise it is read now: a missing
+    // lockfile is said before anything is fetched.
+    let local_db =
+        args.server.is_none() && paths::local_advisory_dbs(&args.db.db, config.database_path.as_deref())?.is_some();
+    let lock_text = if local_db { None } else { Some(read_lockfile(&args.file)?) };
     let index = open_index(args.index.as_deref())?;
     let format = match (args.json, args.format, config.format.as_deref()) {
         (true, _, _) => Format::Json,
@@ -92,18 +97,29 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     };
     let published = index.as_deref().map(|source| IndexVersions { source, errors: Mutex::default() });
     let published_dyn = published.as_ref().map(|p| p as &(dyn PublishedVersions + Sync));
-    timings.mark("read configuration and lockfile");
+    timings.mark("read the configuration (and the lockfile, unless the database is local)");
 
     // The advisories that concern the lockfile, the first report, and what to say about the database.
     let ((lockfile, advisories, report, summary, _keep), mut rendered) = match &args.server {
         Some(server) => {
-            let lockfile = Lockfile::parse(&lock_text).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+            let lock_text = lock_text.as_deref().unwrap_or_default();
+            let lockfile = Lockfile::parse(lock_text).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
             let (advisories, summary) = crate::remote::advisories(server, &lockfile)?;
             timings.mark("ask the server");
             let report = audit(&lockfile, &advisories, &settings, unsync(published_dyn));
             ((Arc::new(lockfile), advisories, report, summary, Keep::None), None)
         }
-        None => local_audit(&args, config, &cache_dir, &lock_text, &settings, published_dyn, early, quiet, &timings)?,
+        None => local_audit(
+            &args,
+            config,
+            &cache_dir,
+            lock_text.as_deref(),
+            &settings,
+            published_dyn,
+            early,
+            quiet,
+            &timings,
+        )?,
     };
 
     // Findings on packages that are locked but never built are told apart with Cargo's own resolution
@@ -223,7 +239,7 @@ fn local_audit(
     args: &AuditArgs,
     config: &cratewatch_audit::AuditConfig,
     cache_dir: &Path,
-    lock_text: &str,
+    lock_text: Option<&str>,
     settings: &AuditSettings,
     published: Option<&(dyn PublishedVersions + Sync)>,
     early: Option<&EarlyRender<'_>>,
@@ -243,16 +259,26 @@ fn local_audit(
     // verified on another thread; the output is written only once the cache is known to be fresh (or
     // was rebuilt and the work redone). A cache found damaged during the lookup removes itself; one more
     // try then rebuilds it.
+    // The lockfile, read here if it was not yet (a local database), or why it cannot be audited.
     let parsed: OnceLock<Result<Arc<Lockfile>, String>> = OnceLock::new();
+    let parse = || {
+        let read;
+        let text = match lock_text {
+            Some(text) => text,
+            None => {
+                read = read_lockfile(&args.file).map_err(|e| format!("{e:#}"))?;
+                &read
+            }
+        };
+        Lockfile::parse(text).map(Arc::new).map_err(|e| format!("{}: {e}", args.file.display()))
+    };
     let mut attempt = 0;
     let (db, outcome) = loop {
         let (db, outcome) = CompiledDb::open_all_with(&db_paths, cache_dir, |db| {
-            let Ok(lockfile) =
-                parsed.get_or_init(|| Lockfile::parse(lock_text).map(Arc::new).map_err(|e| e.to_string()))
-            else {
+            let Ok(lockfile) = parsed.get_or_init(parse) else {
                 return Ok(None);
             };
-            timings.mark("open the compiled database, parse the lockfile");
+            timings.mark("open the compiled database, read and parse the lockfile");
             let advisories = lookup(db, lockfile)?;
             timings.mark("look up advisories");
             let report = audit(lockfile, &advisories, settings, unsync(published));
@@ -273,7 +299,7 @@ fn local_audit(
     timings.mark("freshness confirmed");
     let (Some((advisories, report, rendered)), Some(Ok(lockfile))) = (outcome?, parsed.get()) else {
         let error = parsed.get().cloned().and_then(Result::err).unwrap_or_default();
-        bail!("{}: {error}", args.file.display());
+        bail!("{error}");
     };
     if !quiet {
         status_notes(&db);

@@ -31,13 +31,7 @@ impl Stdout {
     const SPILL_AT: usize = 32 * 1024;
 
     pub(crate) fn new() -> Stdout {
-        Stdout {
-            buf: String::with_capacity(2 * Self::SPILL_AT),
-            held: None,
-            closed: false,
-            error: None,
-            direct: None,
-        }
+        Stdout { buf: String::with_capacity(2 * Self::SPILL_AT), held: None, closed: false, error: None, direct: None }
     }
 
     /// An output that is written only by [`Stdout::finish`].
