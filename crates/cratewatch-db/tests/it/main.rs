@@ -4,6 +4,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
+use cratewatch_advisory::semver::Version;
 use cratewatch_db::{CacheStatus, CompiledDb, Database};
 use cratewatch_testdata::{advisory_db, advisory_db_copy, scratch_dir};
 
@@ -69,10 +70,19 @@ fn compiled_database_agrees_with_the_full_load() {
         for package in packages {
             let expected: Vec<_> = full.for_package(package).cloned().collect();
             assert_eq!(db.advisories_for(package).unwrap(), expected, "{package}");
-            for version in ["0.0.1", "0.1.0", "1.0.0", "1.2.3-rc.1", "2.5.0"] {
-                let version = version.parse().unwrap();
-                let affecting: Vec<_> = expected.iter().filter(|a| a.versions.is_affected(&version)).cloned().collect();
-                assert_eq!(db.advisories_affecting(package, &version).unwrap(), affecting, "{package} {version}");
+            let versions: Vec<Version> =
+                ["0.0.1", "0.1.0", "1.0.0", "1.2.3-rc.1", "2.5.0"].iter().map(|v| v.parse().unwrap()).collect();
+            for version in &versions {
+                let affecting: Vec<_> = expected.iter().filter(|a| a.versions.is_affected(version)).cloned().collect();
+                assert_eq!(db.advisories_affecting(package, version).unwrap(), affecting, "{package} {version}");
+            }
+            // Several locked versions of one crate: each advisory that affects any of them, once, in the
+            // database's order.
+            for pair in versions.windows(2) {
+                let any: Vec<_> =
+                    expected.iter().filter(|a| pair.iter().any(|v| a.versions.is_affected(v))).cloned().collect();
+                let asked: Vec<&Version> = pair.iter().collect();
+                assert_eq!(db.advisories_affecting_any(package, &asked).unwrap(), any, "{package} {pair:?}");
             }
         }
         assert!(db.advisories_for("no-such-crate").unwrap().is_empty());
