@@ -102,8 +102,12 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     // The advisories that concern the lockfile, the first report, and what to say about the database.
     let ((lockfile, advisories, report, summary, _keep), mut rendered) = match &args.server {
         Some(server) => {
-            let lock_text = lock_text.as_deref().unwrap_or_default();
-            let lockfile = Lockfile::parse(lock_text).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+            // Read above (a server is never a local database); read here should that ever change.
+            let lock_text = match lock_text.as_deref() {
+                Some(text) => std::borrow::Cow::Borrowed(text),
+                None => std::borrow::Cow::Owned(read_lockfile(&args.file)?),
+            };
+            let lockfile = Lockfile::parse(&lock_text).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
             let (advisories, summary) = crate::remote::advisories(server, &lockfile)?;
             timings.mark("ask the server");
             let report = audit(&lockfile, &advisories, &settings, unsync(published_dyn));

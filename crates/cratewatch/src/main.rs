@@ -57,7 +57,7 @@ fn main() -> ExitCode {
 
 /// Ends the process with the result of an audit, without the exit handlers. The allocator's would give
 /// its pages back to the kernel a block at a time (about sixty `madvise` calls, each a TLB shootdown on
-/// the other CPU), which the kernel is about to do anyway: a tenth of a warm audit. Everything an audit
+/// the other CPU), which the kernel is about to do anyway (1–3% of a warm audit). Everything an audit
 /// writes is written by now (its output is flushed as it is written; standard error is unbuffered),
 /// locks are released by the kernel, and nothing an audit creates is removed on drop.
 fn end_now(result: anyhow::Result<ExitCode>) -> ! {
