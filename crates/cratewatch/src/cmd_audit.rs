@@ -1,7 +1,6 @@
 //! `cratewatch audit`.
 
-use std::path::Path;
-use std::process::ExitCode;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -22,7 +21,8 @@ use crate::render::{self, Context as RenderContext, DbSummary};
 /// The RustSec advisory database, fetched when no local database is given.
 const DEFAULT_DB_URL: &str = "https://github.com/rustsec/advisory-db.git";
 
-pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
+/// Runs an audit; its exit code, 0 (clean) or 1 (findings).
+pub(crate) fn run(args: AuditArgs) -> anyhow::Result<u8> {
     let timings = Timings::from_env();
     let configs = audit_config::read(&args)?;
     let config = &configs.audit;
@@ -31,9 +31,11 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     // With a local database, the lockfile is read in the work that overlaps the cache's freshness
     // check (see `local_audit`), so that the check starts sooner. Otherwise it is read now: a missing
     // lockfile is said before anything is fetched.
-    let local_db =
-        args.server.is_none() && paths::local_advisory_dbs(&args.db.db, config.database_path.as_deref())?.is_some();
-    let lock_text = if local_db { None } else { Some(read_lockfile(&args.file)?) };
+    let local_dbs = match args.server {
+        Some(_) => None,
+        None => paths::local_advisory_dbs(&args.db.db, config.database_path.as_deref())?,
+    };
+    let lock_text = if local_dbs.is_some() { None } else { Some(read_lockfile(&args.file)?) };
     let index = open_index(args.index.as_deref())?;
     let format = match (args.json, args.format, config.format.as_deref()) {
         (true, _, _) => Format::Json,
@@ -102,12 +104,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     // The advisories that concern the lockfile, the first report, and what to say about the database.
     let ((lockfile, advisories, report, summary, _keep), mut rendered) = match &args.server {
         Some(server) => {
-            // Read above (a server is never a local database); read here should that ever change.
-            let lock_text = match lock_text.as_deref() {
-                Some(text) => std::borrow::Cow::Borrowed(text),
-                None => std::borrow::Cow::Owned(read_lockfile(&args.file)?),
-            };
-            let lockfile = Lockfile::parse(&lock_text).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+            let lockfile = parse_lockfile(&args.file, lock_text.as_deref()).map_err(anyhow::Error::msg)?;
             let (advisories, summary) = crate::remote::advisories(server, &lockfile)?;
             timings.mark("ask the server");
             let report = audit(&lockfile, &advisories, &settings, unsync(published_dyn));
@@ -117,6 +114,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
             &args,
             config,
             &cache_dir,
+            local_dbs,
             lock_text.as_deref(),
             &settings,
             published_dyn,
@@ -222,7 +220,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     // The process ends now: freeing the lockfile, the report and the database piece by piece (thousands
     // of allocations, and large blocks given back to the kernel one at a time) would only delay the exit.
     std::mem::forget((report, advisories, lockfile, lock_text));
-    Ok(if fails { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(u8::from(fails))
 }
 
 /// What must stay alive until the output is written: the compiled database (its records are mapped)
@@ -237,12 +235,14 @@ type Audited = (Arc<Lockfile>, Vec<Arc<Advisory>>, Report, DbSummary, Keep);
 /// Renders a report (see `early` in [`run`]).
 type EarlyRender<'a> = dyn Fn(&Lockfile, &Report, &DbSummary) -> Stdout + Sync + 'a;
 
-/// The audit against a local database (given, or fetched into the cache).
+/// The audit against a local database: `local_dbs`, or the copy fetched into the cache when `None`.
+/// `lock_text` is the lockfile's text when it was read already.
 #[expect(clippy::too_many_arguments, reason = "the pieces of one run, each used once")]
 fn local_audit(
     args: &AuditArgs,
     config: &cratewatch_audit::AuditConfig,
     cache_dir: &Path,
+    local_dbs: Option<Vec<PathBuf>>,
     lock_text: Option<&str>,
     settings: &AuditSettings,
     published: Option<&(dyn PublishedVersions + Sync)>,
@@ -250,7 +250,7 @@ fn local_audit(
     quiet: bool,
     timings: &Timings,
 ) -> anyhow::Result<(Audited, Option<Stdout>)> {
-    let (db_paths, copy) = match paths::local_advisory_dbs(&args.db.db, config.database_path.as_deref())? {
+    let (db_paths, copy) = match local_dbs {
         Some(paths) => (paths, None),
         None => {
             let copy = fetched_copy(args, config, cache_dir, quiet)?;
@@ -263,19 +263,9 @@ fn local_audit(
     // verified on another thread; the output is written only once the cache is known to be fresh (or
     // was rebuilt and the work redone). A cache found damaged during the lookup removes itself; one more
     // try then rebuilds it.
-    // The lockfile, read here if it was not yet (a local database), or why it cannot be audited.
+    // The lockfile (read here if it was not yet), or why it cannot be audited.
     let parsed: OnceLock<Result<Arc<Lockfile>, String>> = OnceLock::new();
-    let parse = || {
-        let read;
-        let text = match lock_text {
-            Some(text) => text,
-            None => {
-                read = read_lockfile(&args.file).map_err(|e| format!("{e:#}"))?;
-                &read
-            }
-        };
-        Lockfile::parse(text).map(Arc::new).map_err(|e| format!("{}: {e}", args.file.display()))
-    };
+    let parse = || parse_lockfile(&args.file, lock_text).map(Arc::new);
     let mut attempt = 0;
     let (db, outcome) = loop {
         let (db, outcome) = CompiledDb::open_all_with(&db_paths, cache_dir, |db| {
@@ -433,6 +423,20 @@ fn lookup(db: &CompiledDb, lockfile: &Lockfile) -> Result<Vec<Arc<Advisory>>, cr
     advisories.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     advisories.dedup_by(|a, b| a.id == b.id);
     Ok(advisories)
+}
+
+/// The lockfile at `path`, from `text` when it was read already, else read now; the error is the whole
+/// message.
+fn parse_lockfile(path: &Path, text: Option<&str>) -> Result<Lockfile, String> {
+    let read;
+    let text = match text {
+        Some(text) => text,
+        None => {
+            read = read_lockfile(path).map_err(|e| format!("{e:#}"))?;
+            &read
+        }
+    };
+    Lockfile::parse(text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The lockfile's text. Bytes that are not UTF-8 are an error naming their line, as every other

@@ -46,13 +46,13 @@ fn main() -> ExitCode {
         cli::Command::Db { command: cli::DbCommand::Check(args) } => cmd_db::check(args),
         cli::Command::Reach(forward) => cmd_service::forward("reach", forward.args),
     };
-    match result {
-        Ok(code) => code,
-        Err(err) => {
-            output::error_line(&err);
-            ExitCode::from(2)
-        }
-    }
+    result.unwrap_or_else(|err| ExitCode::from(failed(&err)))
+}
+
+/// Says why a command failed, on one line; its exit code.
+fn failed(err: &anyhow::Error) -> u8 {
+    output::error_line(err);
+    2
 }
 
 /// Ends the process with the result of an audit, without the exit handlers. The allocator's would give
@@ -60,16 +60,9 @@ fn main() -> ExitCode {
 /// the other CPU), which the kernel is about to do anyway (1–3% of a warm audit). Everything an audit
 /// writes is written by now (its output is flushed as it is written; standard error is unbuffered),
 /// locks are released by the kernel, and nothing an audit creates is removed on drop.
-fn end_now(result: anyhow::Result<ExitCode>) -> ! {
+fn end_now(result: anyhow::Result<u8>) -> ! {
     use std::io::Write;
-    let code = match result {
-        Ok(code) if code == ExitCode::SUCCESS => 0,
-        Ok(_) => 1,
-        Err(err) => {
-            output::error_line(&err);
-            2
-        }
-    };
+    let code = i32::from(result.unwrap_or_else(|err| failed(&err)));
     let _ = std::io::stdout().lock().flush();
     #[cfg(unix)]
     {

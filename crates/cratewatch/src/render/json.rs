@@ -304,12 +304,7 @@ fn package_id(w: &mut Writer<'_>, p: &Package) {
     w.key("source");
     match p.source.as_deref() {
         // Nearly every package's: a constant that needs no escaping, so it is not scanned for escapes.
-        Some(CRATES_IO_SOURCE) => {
-            w.comma();
-            w.out.push('"');
-            w.out.push_str(CRATES_IO_SOURCE);
-            w.out.push('"');
-        }
+        Some(CRATES_IO_SOURCE) => w.literal(CRATES_IO_SOURCE),
         other => w.opt_str(other),
     }
 }
@@ -431,6 +426,15 @@ impl Writer<'_> {
         self.comma();
         self.out.push('"');
         self.escaped(value);
+        self.out.push('"');
+    }
+
+    /// A string value that is a constant of the program, which never needs escaping (as [`Writer::key`]).
+    fn literal(&mut self, value: &'static str) {
+        debug_assert!(special_bytes_in(value).is_none(), "{value:?} needs escaping");
+        self.comma();
+        self.out.push('"');
+        self.out.push_str(value);
         self.out.push('"');
     }
 
