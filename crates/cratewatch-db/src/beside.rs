@@ -136,6 +136,39 @@ mod tests {
         }
     }
 
+    /// With several CPUs allowed, the helper runs on none but the others, from its first instruction,
+    /// and the caller stays on its own while the work runs.
+    #[test]
+    fn places_the_helper_on_another_cpu() {
+        #[cfg(target_os = "linux")]
+        {
+            if rustix::thread::sched_getaffinity(None).unwrap().count() < 2 {
+                return;
+            }
+            let seen = std::sync::Mutex::new(Vec::new());
+            let helper = || {
+                let affinity = rustix::thread::sched_getaffinity(None).unwrap();
+                seen.lock().unwrap().push((rustix::thread::sched_getcpu(), affinity));
+            };
+            let work = || {
+                let cpu = rustix::thread::sched_getcpu();
+                // Long enough for the scheduler to have moved a caller that was not held.
+                let until = std::time::Instant::now() + std::time::Duration::from_millis(20);
+                while std::time::Instant::now() < until {
+                    std::hint::spin_loop();
+                }
+                (cpu, rustix::thread::sched_getcpu(), rustix::thread::sched_getaffinity(None).unwrap())
+            };
+            let ((before, after, held), helped) = run_beside(helper, work);
+            assert!(helped);
+            assert_eq!((before, held.count()), (after, 1), "the caller stays on its CPU");
+            let seen = seen.into_inner().unwrap();
+            let (helper_cpu, helper_affinity) = &seen[0];
+            assert_ne!(*helper_cpu, before, "the helper ran on the caller's CPU");
+            assert!(!helper_affinity.is_set(before), "the helper may run on the caller's CPU");
+        }
+    }
+
     #[test]
     fn reports_a_panicking_helper() {
         let (_, helped) = run_beside(|| panic!("helper failed"), || ());
