@@ -12,14 +12,21 @@
 //! after it was created, instead of at once.) Elsewhere, or if any of this fails, the two simply run
 //! as threads.
 
-use std::thread::JoinHandle;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{JoinHandle, ThreadId};
+use std::time::{Duration, Instant};
 
 /// Runs `helper` on another thread, preferably on another CPU, while `work` runs here; returns
-/// `work`'s result and whether `helper` finished without panicking. Should the thread not start,
-/// `helper` runs here after `work`.
+/// `work`'s result and whether `helper` finished without panicking. The thread is the one
+/// [`stand_by`] started, if this thread did and it is still waiting, else a new one. Should no thread
+/// start, `helper` runs here after `work`.
 pub(crate) fn run_beside<R>(helper: impl Fn() + Sync, work: impl FnOnce() -> R) -> (R, bool) {
+    let helper: &(dyn Fn() + Sync) = &helper;
+    if let Some(standby) = take_standby() {
+        return standby.run(helper, work);
+    }
     let placement = Placement::new();
-    let helper = &helper;
     // SAFETY: the thread borrows `helper` (and what it borrows), which live until this function
     // returns; `Joined` joins the thread before that, when `work` returns and when it unwinds.
     #[expect(unsafe_code, reason = "a thread whose handle can be placed on a CPU before it runs")]
@@ -29,15 +36,148 @@ pub(crate) fn run_beside<R>(helper: impl Fn() + Sync, work: impl FnOnce() -> R) 
         p.move_helper(handle);
         p.hold_caller();
     }
+    finish(thread.0.take(), helper, work, placement.as_ref())
+}
+
+/// Runs `work`, then waits for the helper thread (or, without one, runs `helper` here).
+fn finish<R>(
+    thread: Option<JoinHandle<()>>,
+    helper: &(dyn Fn() + Sync),
+    work: impl FnOnce() -> R,
+    placement: Option<&Placement>,
+) -> (R, bool) {
+    let mut thread = Joined(thread);
     let result = work();
     let helped = match thread.0.take() {
         Some(handle) => handle.join().is_ok(),
         None => std::panic::catch_unwind(std::panic::AssertUnwindSafe(helper)).is_ok(),
     };
-    if let Some(p) = &placement {
+    if let Some(p) = placement {
         p.release_caller();
     }
     (result, helped)
+}
+
+/// How long a standing-by helper spins for its task before it sleeps. A warm audit hands it over
+/// about 0.2 ms after it starts; a sleeping thread on an idle CPU takes 0.1–0.2 ms to wake on a
+/// virtual machine (the CPU halts, and the host must run it again).
+const SPIN: Duration = Duration::from_millis(2);
+
+/// Starts, ahead of time, the thread that [`run_beside`] will use next on this thread, on a CPU other
+/// than this one, where it waits for its task (spinning for up to [`SPIN`], then asleep). A new
+/// thread takes 0.15–0.25 ms to run on another, idle CPU; started before the caller's remaining set-up
+/// (configuration, opening the cache), it is running by the time its task comes. Started only by the
+/// audit command, which checks a cache's freshness once per run; unused, it ends with the process or
+/// when [`cancel_standby`] is called.
+pub fn stand_by() {
+    let mut slot = STANDBY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if slot.is_none() {
+        *slot = Standby::start();
+    }
+}
+
+/// Ends the thread [`stand_by`] started, if it is still waiting (before work that needs every CPU).
+pub fn cancel_standby() {
+    drop(take_standby());
+}
+
+static STANDBY: Mutex<Option<Standby>> = Mutex::new(None);
+
+fn take_standby() -> Option<Standby> {
+    let mut slot = STANDBY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    match slot.take() {
+        Some(standby) if standby.caller == std::thread::current().id() => Some(standby),
+        other => {
+            *slot = other;
+            None
+        }
+    }
+}
+
+/// A helper thread waiting for its task.
+struct Standby {
+    /// The thread and where its task goes; taken by `run`, so that dropping an unused standby ends it.
+    thread: Option<(JoinHandle<()>, Arc<AtomicPtr<()>>)>,
+    caller: ThreadId,
+    placement: Option<Placement>,
+}
+
+/// What `Standby::task` holds to tell the thread to end without a task.
+const QUIT: *mut () = std::ptr::dangling_mut();
+
+impl Standby {
+    fn start() -> Option<Standby> {
+        let task = Arc::new(AtomicPtr::new(std::ptr::null_mut()));
+        let waiting = Arc::clone(&task);
+        let handle = std::thread::Builder::new().spawn(move || wait_for_task(&waiting)).ok()?;
+        let placement = Placement::new();
+        if let Some(p) = &placement {
+            p.move_helper(&handle);
+        }
+        Some(Standby { thread: Some((handle, task)), caller: std::thread::current().id(), placement })
+    }
+
+    fn run<R>(mut self, helper: &(dyn Fn() + Sync), work: impl FnOnce() -> R) -> (R, bool) {
+        let Some((handle, task)) = self.thread.take() else { return finish(None, helper, work, None) };
+        let placement = self.placement.take();
+        // The caller may have moved since the helper was placed: place it again (it may then be
+        // running elsewhere, which costs a migration, but the two must not share a CPU).
+        let placement = match placement {
+            Some(p) if p.caller_cpu() != Placement::current_cpu() => {
+                let again = Placement::new();
+                if let Some(q) = &again {
+                    q.move_helper(&handle);
+                }
+                again
+            }
+            other => other,
+        };
+        if let Some(p) = &placement {
+            p.hold_caller();
+        }
+        let reference: &(dyn Fn() + Sync) = helper;
+        let pointer = std::ptr::from_ref(&reference).cast_mut().cast::<()>();
+        // The thread borrows `reference` (and through it `helper`) from here until it ends: `finish`
+        // joins it before this function returns, when `work` returns and when it unwinds.
+        task.store(pointer, Ordering::Release);
+        handle.thread().unpark();
+        finish(Some(handle), helper, work, placement.as_ref())
+    }
+}
+
+impl Drop for Standby {
+    fn drop(&mut self) {
+        if let Some((handle, task)) = self.thread.take() {
+            task.store(QUIT, Ordering::Release);
+            handle.thread().unpark();
+        }
+    }
+}
+
+/// The standing-by thread: waits for a task, runs it, and ends.
+fn wait_for_task(task: &AtomicPtr<()>) {
+    let until = Instant::now() + SPIN;
+    let mut spins = 0u32;
+    loop {
+        let pointer = task.load(Ordering::Acquire);
+        if pointer == QUIT {
+            return;
+        }
+        if !pointer.is_null() {
+            // SAFETY: `Standby::run` stored a pointer to a `&(dyn Fn() + Sync)` that stays alive until
+            // this thread is joined, after this call returns.
+            #[expect(unsafe_code, reason = "a task lent across threads until the thread is joined")]
+            let helper = unsafe { *pointer.cast::<&(dyn Fn() + Sync)>() };
+            helper();
+            return;
+        }
+        spins = spins.wrapping_add(1);
+        if !spins.is_multiple_of(64) || Instant::now() < until {
+            std::hint::spin_loop();
+        } else {
+            std::thread::park();
+        }
+    }
 }
 
 /// Joins the helper thread when dropped, so that it never outlives what it borrows.
@@ -86,6 +226,14 @@ impl Placement {
         }
     }
 
+    fn caller_cpu(&self) -> usize {
+        self.caller_cpu
+    }
+
+    fn current_cpu() -> usize {
+        rustix::thread::sched_getcpu()
+    }
+
     fn hold_caller(&self) {
         let mut own = rustix::thread::CpuSet::new();
         own.set(self.caller_cpu);
@@ -107,6 +255,14 @@ impl Placement {
     }
 
     fn move_helper(&self, _: &JoinHandle<()>) {}
+
+    fn caller_cpu(&self) -> usize {
+        0
+    }
+
+    fn current_cpu() -> usize {
+        0
+    }
 
     fn hold_caller(&self) {}
 
@@ -167,6 +323,73 @@ mod tests {
             assert_ne!(*helper_cpu, before, "the helper ran on the caller's CPU");
             assert!(!helper_affinity.is_set(before), "the helper may run on the caller's CPU");
         }
+    }
+
+    /// A helper started ahead of time runs the next task of the thread that started it, on a CPU
+    /// other than the caller's; a panic in it is reported.
+    #[test]
+    fn a_standing_by_helper_takes_the_next_task() {
+        let _serial = STANDBY_TESTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        super::stand_by();
+        assert!(standing_by_for_this_thread());
+        let ran = std::sync::Mutex::new(None);
+        let helper = || *ran.lock().unwrap() = Some((std::thread::current().id(), current_cpu()));
+        let ((caller, cpu), helped) = run_beside(helper, || (std::thread::current().id(), current_cpu()));
+        assert!(helped);
+        let (helper_thread, helper_cpu) = ran.into_inner().unwrap().expect("the helper ran");
+        assert_ne!(helper_thread, caller);
+        if several_cpus() {
+            assert_ne!(helper_cpu, cpu, "the helper ran on the caller's CPU");
+        }
+        assert!(super::take_standby().is_none(), "the standby was used");
+
+        super::stand_by();
+        let (_, helped) = run_beside(|| panic!("helper failed"), || ());
+        assert!(!helped);
+    }
+
+    /// Another thread's standby is neither used nor ended by this thread's tasks.
+    #[test]
+    fn a_standby_belongs_to_its_thread() {
+        let _serial = STANDBY_TESTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (started, go) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| {
+                super::stand_by();
+                started.wait();
+                go.wait();
+                let kept = super::take_standby().is_some();
+                super::cancel_standby();
+                kept
+            });
+            started.wait();
+            let (result, helped) = run_beside(|| (), || 7);
+            go.wait();
+            assert_eq!((result, helped), (7, true));
+            assert!(other.join().unwrap(), "this thread's task took the other thread's standby");
+        });
+    }
+
+    /// The standby slot is one for the process: the tests that use it take turns.
+    static STANDBY_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn standing_by_for_this_thread() -> bool {
+        let slot = super::STANDBY.lock().unwrap();
+        slot.as_ref().is_some_and(|s| s.caller == std::thread::current().id())
+    }
+
+    fn current_cpu() -> usize {
+        #[cfg(target_os = "linux")]
+        return rustix::thread::sched_getcpu();
+        #[cfg(not(target_os = "linux"))]
+        0
+    }
+
+    fn several_cpus() -> bool {
+        #[cfg(target_os = "linux")]
+        return rustix::thread::sched_getaffinity(None).unwrap().count() > 1;
+        #[cfg(not(target_os = "linux"))]
+        false
     }
 
     #[test]

@@ -257,6 +257,8 @@ impl CompiledDb {
                 "the advisory database changed".to_owned()
             }
         };
+        // The build reads the tree on every CPU: a helper still standing by would take one.
+        crate::beside::cancel_standby();
         let mut db = build(&roots, &key, &cache_path, reason)?;
         db.elapsed = started.elapsed();
         let result = work(&db);

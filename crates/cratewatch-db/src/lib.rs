@@ -12,6 +12,7 @@ mod tree;
 
 use std::path::PathBuf;
 
+pub use crate::beside::{cancel_standby, stand_by};
 pub use crate::compiled::{CacheStatus, CompiledDb};
 pub use crate::copy::{CopyError, LocalCopy, Refresh, local_copy};
 pub use crate::git::{Commit, FileDates, GitError, GitMirror, SyncReport, Timestamp, file_dates, head};

@@ -23,6 +23,11 @@ const DEFAULT_DB_URL: &str = "https://github.com/rustsec/advisory-db.git";
 
 /// Runs an audit; its exit code, 0 (clean) or 1 (findings).
 pub(crate) fn run(args: AuditArgs) -> anyhow::Result<u8> {
+    if args.server.is_none() {
+        // The thread that will check the compiled database's freshness, started now so that it runs
+        // on the other CPU by the time the configuration is read and the cache opened.
+        cratewatch_db::stand_by();
+    }
     let timings = Timings::from_env();
     let configs = audit_config::read(&args)?;
     let config = &configs.audit;
