@@ -11,7 +11,7 @@ use cratewatch_advisory::Advisory;
 use cratewatch_advisory::semver::VersionReq;
 use cratewatch_audit::{CRATES_IO_SOURCE, Finding, IgnoreOutcome, IgnoreRule, Package, WarningKind};
 
-use super::{Context, push_version};
+use super::{Context, push_date, push_req, push_version};
 use crate::output::Stdout;
 
 pub(crate) fn json(cx: &Context<'_>, out: &mut Stdout) {
@@ -255,7 +255,7 @@ fn advisory_object(w: &mut Writer<'_>, a: &Advisory) {
     w.key("description");
     w.str(&a.description);
     w.key("date");
-    w.str(&a.date.to_string());
+    w.date(a.date);
     w.key("aliases");
     w.strings(&a.aliases);
     w.key("related");
@@ -277,7 +277,10 @@ fn advisory_object(w: &mut Writer<'_>, a: &Advisory) {
     w.key("url");
     w.opt_str(a.url.as_deref());
     w.key("withdrawn");
-    w.opt_str(a.withdrawn.map(|d| d.to_string()).as_deref());
+    match a.withdrawn {
+        Some(date) => w.date(date),
+        None => w.null(),
+    }
     w.key("license");
     w.str(a.license.as_str());
     w.key("expect-deleted");
@@ -337,7 +340,7 @@ fn reqs(w: &mut Writer<'_>, list: &[VersionReq]) {
         w.comma();
         w.out.push('"');
         let start = w.out.len();
-        std::fmt::Write::write_fmt(&mut **w.out, format_args!("{req}")).expect("writing to a String");
+        push_req(w.out, req);
         debug_assert!(special_bytes_in(&w.out[start..]).is_none(), "requirement {req} needs escaping");
         w.out.push('"');
     }
@@ -391,6 +394,14 @@ impl Writer<'_> {
         self.out.push_str(key);
         self.out.push_str("\":");
         self.first = true;
+    }
+
+    /// A date, `"YYYY-MM-DD"` (digits and dashes need no escaping).
+    fn date(&mut self, date: cratewatch_advisory::Date) {
+        self.comma();
+        self.out.push('"');
+        push_date(self.out, date);
+        self.out.push('"');
     }
 
     fn null(&mut self) {
