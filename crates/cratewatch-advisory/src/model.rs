@@ -86,11 +86,14 @@ impl AdvisoryId {
     /// `TALOS-YYYY-NNNN`, `GHSA-xxxx-xxxx-xxxx` and any other identifier made of letters, digits, `-`,
     /// `_`, `.` and `:`.
     pub fn new(id: &str) -> Result<Self, String> {
+        // Without collecting the pieces: ids are checked again each time a cached advisory is decoded.
         let well_formed = |prefix: &str, parts: &[usize]| {
             let Some(rest) = id.strip_prefix(prefix) else { return true };
-            let pieces: Vec<&str> = rest.split('-').collect();
-            pieces.len() == parts.len()
-                && pieces.iter().zip(parts).all(|(p, len)| p.chars().all(|c| c.is_ascii_digit()) && p.len() >= *len)
+            let mut pieces = rest.split('-');
+            parts
+                .iter()
+                .all(|&len| pieces.next().is_some_and(|p| p.len() >= len && p.bytes().all(|b| b.is_ascii_digit())))
+                && pieces.next().is_none()
         };
         if !well_formed("RUSTSEC-", &[4, 4]) {
             return Err(format!("malformed RustSec id `{id}` (expected RUSTSEC-YYYY-NNNN)"));
@@ -101,7 +104,7 @@ impl AdvisoryId {
         if !well_formed("TALOS-", &[4, 4]) {
             return Err(format!("malformed Talos id `{id}` (expected TALOS-YYYY-NNNN)"));
         }
-        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c)) {
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':')) {
             return Err(format!("malformed advisory id `{id}`"));
         }
         Ok(AdvisoryId(id.to_owned()))
@@ -397,4 +400,42 @@ pub struct Affected {
 /// the same crate exactly when their normalised forms are equal.
 pub fn normalize_crate_name(name: &str) -> String {
     name.chars().map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AdvisoryId;
+
+    #[test]
+    fn advisory_ids_are_checked_by_their_prefix() {
+        for good in [
+            "RUSTSEC-2020-0001",
+            "RUSTSEC-0000-0000",
+            "RUSTSEC-2020-12345",
+            "CVE-2021-12345",
+            "TALOS-2022-1234",
+            "GHSA-abcd-efgh-ijkl",
+            "OSV-2020-1",
+            "a:b.c_d",
+        ] {
+            assert_eq!(AdvisoryId::new(good).map(|id| id.as_str().to_owned()), Ok(good.to_owned()));
+        }
+        for bad in [
+            "RUSTSEC-2020-001",
+            "RUSTSEC-2020",
+            "RUSTSEC-2020-0001-2",
+            "RUSTSEC-20x0-0001",
+            "RUSTSEC-",
+            "CVE-2021-123",
+            "CVE-2021-",
+            "TALOS-2022",
+            "RUSTSEC-２０２０-0001",
+            "",
+            "bad id",
+            "é",
+            "GHSA/abcd",
+        ] {
+            assert!(AdvisoryId::new(bad).is_err(), "{bad:?} accepted");
+        }
+    }
 }

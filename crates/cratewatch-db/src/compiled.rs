@@ -29,8 +29,8 @@ const MAGIC: &[u8; 4] = b"CWDB";
 /// Bytes before the header: magic, format, header length, records length.
 const PREFIX: u64 = 24;
 /// Bump whenever the encoding or what the parser accepts changes (format 4: drafts left out, non-http
-/// URLs refused), so that older caches are rebuilt.
-const FORMAT: u32 = 4;
+/// URLs refused; 5: requirements as comparators), so that older caches are rebuilt.
+const FORMAT: u32 = 5;
 /// Size of one index entry: name offset (u32), name length (u32), record offset (u64), record length (u32).
 const INDEX_ENTRY: usize = 20;
 
