@@ -64,7 +64,9 @@ fn finish<R>(
 const SPIN: Duration = Duration::from_millis(2);
 
 /// Starts, ahead of time, the thread that [`run_beside`] will use next on this thread, on a CPU other
-/// than this one, where it waits for its task (spinning for up to [`SPIN`], then asleep). A new
+/// than this one, where it waits for its task (spinning for up to [`SPIN`], then asleep); this thread
+/// stays on its own CPU until the task is done or [`cancel_standby`] is called (threads and processes
+/// it starts meanwhile inherit that). A new
 /// thread takes 0.15–0.25 ms to run on another, idle CPU; started before the caller's remaining set-up
 /// (configuration, opening the cache), it is running by the time its task comes. Started only by the
 /// audit command, which checks a cache's freshness once per run; unused, it ends with the process or
@@ -110,31 +112,21 @@ impl Standby {
         let task = Arc::new(AtomicPtr::new(std::ptr::null_mut()));
         let waiting = Arc::clone(&task);
         let handle = std::thread::Builder::new().spawn(move || wait_for_task(&waiting)).ok()?;
+        // The caller is held on its CPU from now on, not only once the task is handed over: a caller
+        // left free was seen moved onto the CPU where the helper spins (on a kernel that packs threads
+        // onto few CPUs), where the two then took turns for 2 ms.
         let placement = Placement::new();
         if let Some(p) = &placement {
             p.move_helper(&handle);
+            p.hold_caller();
         }
         Some(Standby { thread: Some((handle, task)), caller: std::thread::current().id(), placement })
     }
 
     fn run<R>(mut self, helper: &(dyn Fn() + Sync), work: impl FnOnce() -> R) -> (R, bool) {
         let Some((handle, task)) = self.thread.take() else { return finish(None, helper, work, None) };
+        // `finish` releases the caller, held since `start`.
         let placement = self.placement.take();
-        // The caller may have moved since the helper was placed: place it again (it may then be
-        // running elsewhere, which costs a migration, but the two must not share a CPU).
-        let placement = match placement {
-            Some(p) if p.caller_cpu() != Placement::current_cpu() => {
-                let again = Placement::new();
-                if let Some(q) = &again {
-                    q.move_helper(&handle);
-                }
-                again
-            }
-            other => other,
-        };
-        if let Some(p) = &placement {
-            p.hold_caller();
-        }
         let reference: &(dyn Fn() + Sync) = helper;
         let pointer = std::ptr::from_ref(&reference).cast_mut().cast::<()>();
         // The thread borrows `reference` (and through it `helper`) from here until it ends: `finish`
@@ -150,6 +142,9 @@ impl Drop for Standby {
         if let Some((handle, task)) = self.thread.take() {
             task.store(QUIT, Ordering::Release);
             handle.thread().unpark();
+        }
+        if let Some(p) = self.placement.take() {
+            p.release_caller();
         }
     }
 }
@@ -226,14 +221,6 @@ impl Placement {
         }
     }
 
-    fn caller_cpu(&self) -> usize {
-        self.caller_cpu
-    }
-
-    fn current_cpu() -> usize {
-        rustix::thread::sched_getcpu()
-    }
-
     fn hold_caller(&self) {
         let mut own = rustix::thread::CpuSet::new();
         own.set(self.caller_cpu);
@@ -255,14 +242,6 @@ impl Placement {
     }
 
     fn move_helper(&self, _: &JoinHandle<()>) {}
-
-    fn caller_cpu(&self) -> usize {
-        0
-    }
-
-    fn current_cpu() -> usize {
-        0
-    }
 
     fn hold_caller(&self) {}
 
@@ -330,8 +309,12 @@ mod tests {
     #[test]
     fn a_standing_by_helper_takes_the_next_task() {
         let _serial = STANDBY_TESTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let before = affinity();
         super::stand_by();
         assert!(standing_by_for_this_thread());
+        if several_cpus() {
+            assert_eq!(affinity().map(|a| a.len()), Some(1), "the caller is held on its CPU while the helper waits");
+        }
         let ran = std::sync::Mutex::new(None);
         let helper = || *ran.lock().unwrap() = Some((std::thread::current().id(), current_cpu()));
         let ((caller, cpu), helped) = run_beside(helper, || (std::thread::current().id(), current_cpu()));
@@ -342,6 +325,7 @@ mod tests {
             assert_ne!(helper_cpu, cpu, "the helper ran on the caller's CPU");
         }
         assert!(super::take_standby().is_none(), "the standby was used");
+        assert_eq!(affinity(), before, "the caller's CPUs are restored");
 
         super::stand_by();
         let (_, helped) = run_beside(|| panic!("helper failed"), || ());
@@ -355,12 +339,15 @@ mod tests {
         let (started, go) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
         std::thread::scope(|scope| {
             let other = scope.spawn(|| {
+                let before = affinity();
                 super::stand_by();
                 started.wait();
                 go.wait();
-                let kept = super::take_standby().is_some();
+                let kept = standing_by_for_this_thread();
+                let held = affinity();
                 super::cancel_standby();
-                kept
+                assert!(!standing_by_for_this_thread());
+                kept && (held.map(|h| h.len()) == Some(1)) == several_cpus() && affinity() == before
             });
             started.wait();
             let (result, helped) = run_beside(|| (), || 7);
@@ -376,6 +363,17 @@ mod tests {
     fn standing_by_for_this_thread() -> bool {
         let slot = super::STANDBY.lock().unwrap();
         slot.as_ref().is_some_and(|s| s.caller == std::thread::current().id())
+    }
+
+    /// The CPUs this thread may run on (Linux).
+    fn affinity() -> Option<Vec<usize>> {
+        #[cfg(target_os = "linux")]
+        {
+            let set = rustix::thread::sched_getaffinity(None).ok()?;
+            Some((0..rustix::thread::CpuSet::MAX_CPU).filter(|&c| set.is_set(c)).collect())
+        }
+        #[cfg(not(target_os = "linux"))]
+        None
     }
 
     fn current_cpu() -> usize {

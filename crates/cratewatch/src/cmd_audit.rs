@@ -23,11 +23,6 @@ const DEFAULT_DB_URL: &str = "https://github.com/rustsec/advisory-db.git";
 
 /// Runs an audit; its exit code, 0 (clean) or 1 (findings).
 pub(crate) fn run(args: AuditArgs) -> anyhow::Result<u8> {
-    if args.server.is_none() {
-        // The thread that will check the compiled database's freshness, started now so that it runs
-        // on the other CPU by the time the configuration is read and the cache opened.
-        cratewatch_db::stand_by();
-    }
     let timings = Timings::from_env();
     let configs = audit_config::read(&args)?;
     let config = &configs.audit;
@@ -40,6 +35,12 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<u8> {
         Some(_) => None,
         None => paths::local_advisory_dbs(&args.db.db, config.database_path.as_deref())?,
     };
+    if local_dbs.is_some() {
+        // The thread that will check the compiled database's freshness, started now so that it runs
+        // on the other CPU by the time the cache is open. (Not for a database to fetch: this thread
+        // is held on its CPU meanwhile, and git would be too.)
+        cratewatch_db::stand_by();
+    }
     let lock_text = if local_dbs.is_some() { None } else { Some(read_lockfile(&args.file)?) };
     let index = open_index(args.index.as_deref())?;
     let format = match (args.json, args.format, config.format.as_deref()) {
