@@ -59,9 +59,11 @@ fn finish<R>(
 }
 
 /// How long a standing-by helper spins for its task before it sleeps. A warm audit hands it over
-/// about 0.2 ms after it starts; a sleeping thread on an idle CPU takes 0.1–0.2 ms to wake on a
-/// virtual machine (the CPU halts, and the host must run it again).
-const SPIN: Duration = Duration::from_millis(2);
+/// about 0.1–0.2 ms after it starts; a sleeping thread on an idle CPU takes 0.1–0.2 ms to wake on a
+/// virtual machine (the CPU halts, and the host must run it again). Not longer: when the host runs
+/// this VM's CPUs on fewer of its own, a spinning thread takes time from the caller (hand-overs were
+/// seen 2 ms late, the whole spin, with a longer one).
+const SPIN: Duration = Duration::from_micros(500);
 
 /// Starts, ahead of time, the thread that [`run_beside`] will use next on this thread, on a CPU other
 /// than this one, where it waits for its task (spinning for up to [`SPIN`], then asleep); this thread
