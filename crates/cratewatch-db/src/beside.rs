@@ -68,11 +68,10 @@ const SPIN: Duration = Duration::from_micros(500);
 /// Starts, ahead of time, the thread that [`run_beside`] will use next on this thread, on a CPU other
 /// than this one, where it waits for its task (spinning for up to [`SPIN`], then asleep); this thread
 /// stays on its own CPU until the task is done or [`cancel_standby`] is called (threads and processes
-/// it starts meanwhile inherit that). A new
-/// thread takes 0.15–0.25 ms to run on another, idle CPU; started before the caller's remaining set-up
-/// (configuration, opening the cache), it is running by the time its task comes. Started only by the
-/// audit command, which checks a cache's freshness once per run; unused, it ends with the process or
-/// when [`cancel_standby`] is called.
+/// it starts meanwhile inherit that). A new thread takes 0.15–0.25 ms to run on another, idle CPU;
+/// started before the caller's remaining set-up (opening the cache), it is running by the time its
+/// task comes. Started only by the audit command, which checks a cache's freshness once per run;
+/// unused, it ends with the process or when [`cancel_standby`] is called.
 pub fn stand_by() {
     let mut slot = STANDBY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if slot.is_none() {
