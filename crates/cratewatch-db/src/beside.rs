@@ -65,8 +65,9 @@ fn finish<R>(
 /// seen 2 ms late, the whole spin, with a longer one).
 const SPIN: Duration = Duration::from_micros(500);
 
-/// Starts, ahead of time, the thread that [`run_beside`] will use next on this thread, on a CPU other
-/// than this one, where it waits for its task (spinning for up to [`SPIN`], then asleep); this thread
+/// Starts, ahead of time, the thread that the next freshness check of this thread
+/// ([`CompiledDb::open_with`](crate::CompiledDb::open_with)) will run on, on a CPU other than this
+/// one, where it waits for its task (spinning for up to 0.5 ms, then asleep); this thread
 /// stays on its own CPU until the task is done or [`cancel_standby`] is called (threads and processes
 /// it starts meanwhile inherit that). A new thread takes 0.15–0.25 ms to run on another, idle CPU;
 /// started before the caller's remaining set-up (opening the cache), it is running by the time its
