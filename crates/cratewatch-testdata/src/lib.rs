@@ -8,6 +8,28 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+/// Version requirements in every form semver writes: each operator, wildcards, missing minor or patch
+/// numbers, pre-releases, several comparators, the largest numbers. For tests of code that writes or
+/// stores requirements without semver's own `Display` and parser.
+pub const REQUIREMENT_FORMS: &[&str] = &[
+    "*",
+    "1.*",
+    "1.2.*",
+    "=1.2.3",
+    ">1",
+    ">=1.2",
+    "<2.0.0",
+    "<=0.3.1-rc.1",
+    "~1.2",
+    "^0.0.1",
+    "1.2.3",
+    ">=1.0.0-alpha.1, <1.0.0",
+    ">= 0.1, < 0.2",
+    "=0.0.0",
+    ">=18446744073709551615.0.0",
+    "^18446744073709551615.0.0",
+];
+
 /// The workspace root (the directory holding the root `Cargo.toml`).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root exists")

@@ -102,17 +102,13 @@ fn block(cx: &Context<'_>, out: &mut String, finding: &Finding, paint: &dyn Fn(&
             out.push_str(&advisory.title);
         }
         None => {
-            out.push_str(&super::printable(&package.name));
-            out.push(' ');
-            super::push_version(out, &package.version);
+            super::push_label(out, package);
             out.push_str(" is yanked");
         }
     }
     out.push('\n');
     field(out, "package");
-    out.push_str(&super::printable(&package.name));
-    out.push(' ');
-    super::push_version(out, &package.version);
+    super::push_label(out, package);
     out.push('\n');
     if let Some(advisory) = &finding.advisory {
         field(out, "severity");
@@ -157,10 +153,7 @@ fn block(cx: &Context<'_>, out: &mut String, finding: &Finding, paint: &dyn Fn(&
         if i > 0 {
             out.push_str(" → ");
         }
-        let p = &cx.lockfile.packages[p];
-        out.push_str(&super::printable(&p.name));
-        out.push(' ');
-        super::push_version(out, &p.version);
+        super::push_label(out, &cx.lockfile.packages[p]);
     }
     out.push('\n');
     field(out, "fix");

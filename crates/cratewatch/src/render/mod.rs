@@ -47,9 +47,7 @@ impl Context<'_> {
     fn package_label(&self, index: usize) -> String {
         let p = &self.lockfile.packages[index];
         let mut label = String::with_capacity(p.name.len() + 16);
-        label.push_str(&printable(&p.name));
-        label.push(' ');
-        push_version(&mut label, &p.version);
+        push_label(&mut label, p);
         label
     }
 }
@@ -62,6 +60,13 @@ pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Borrowed(text)
     }
+}
+
+/// Appends `name version` of a package, printable on a terminal (see [`Context::package_label`]).
+fn push_label(out: &mut String, package: &cratewatch_audit::Package) {
+    out.push_str(&printable(&package.name));
+    out.push(' ');
+    push_version(out, &package.version);
 }
 
 /// Appends `version` as semver writes it, `major.minor.patch[-pre][+build]`, without the formatting
@@ -260,26 +265,9 @@ mod tests {
             }
         }
         assert!(checked > 1000, "only {checked} requirements");
-        for text in [
-            "*",
-            "1.*",
-            "1.2.*",
-            "=1.2.3",
-            ">1",
-            ">=1.2",
-            "<2.0.0",
-            "<=0.3.1-rc.1",
-            "~1.2",
-            "^0.0.1",
-            "1.2.3",
-            ">=1.0.0-alpha.1, <1.0.0",
-            ">= 0.1, < 0.2, != 0.1.5",
-            "=0.0.0",
-            "^18446744073709551615.0.0",
-        ] {
-            if let Ok(req) = VersionReq::parse(text) {
-                assert_eq!(req_text(&req), req.to_string(), "{text}");
-            }
+        for text in cratewatch_testdata::REQUIREMENT_FORMS {
+            let req = VersionReq::parse(text).unwrap();
+            assert_eq!(req_text(&req), req.to_string(), "{text}");
         }
         assert_eq!(req_text(&VersionReq::STAR), "*");
     }
